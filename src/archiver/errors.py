@@ -1,0 +1,113 @@
+"""The one error tree of archiver.
+
+Every failure the program expects is an ``ArchiverError``; the CLI turns it into one line on
+stderr and a non-zero exit, the pipeline records it on the source or the article it belongs
+to and carries on.
+
+    ArchiverError
+    ├── ConfigError          config.toml is missing, unreadable or wrong (names the key)
+    ├── FetchError           an HTTP request did not give a usable body
+    │   ├── FetchTimeout         connect/read timeout or the wall-clock deadline passed
+    │   ├── ConnectFailed        refused, reset, DNS failure, TLS error, broken HTTP
+    │   ├── TooLarge             the decoded body passed the byte cap
+    │   ├── PrivateAddress       the host is (or resolves to) a private/loopback address
+    │   ├── BadRedirect          too many hops, a loop, or a non-http(s) target
+    │   ├── HTTPStatusError      4xx/5xx after retries (carries status and Retry-After)
+    │   └── RobotsDisallowed     robots.txt forbids the URL (or could not be read: 5xx)
+    ├── ParseError           a listing or page could not be parsed
+    │   ├── UnsafeXML            DTD/entity declarations in a feed or sitemap
+    │   └── NotAnArticle         a section page, video-only page or soft-404
+    ├── StoreError           the archive database could not be opened or written
+    ├── QueryError           a search query that cannot be run (friendly message)
+    └── NotFound             `show` of an article that is not in the archive
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+class ArchiverError(Exception):
+    """Base of every error archiver expects and reports in one line."""
+
+    kind = "error"
+
+    def __str__(self) -> str:  # one line, always
+        text = super().__str__() or self.__class__.__name__
+        return " ".join(text.split())
+
+
+class ConfigError(ArchiverError):
+    kind = "config"
+
+
+class FetchError(ArchiverError):
+    kind = "fetch"
+
+    def __init__(self, message: str, *, url: str | None = None) -> None:
+        super().__init__(message)
+        self.url = url
+
+
+class FetchTimeout(FetchError):
+    kind = "timeout"
+
+
+class ConnectFailed(FetchError):
+    kind = "connection"
+
+
+class TooLarge(FetchError):
+    kind = "too_large"
+
+
+class PrivateAddress(FetchError):
+    kind = "private_address"
+
+
+class BadRedirect(FetchError):
+    kind = "redirect"
+
+
+class HTTPStatusError(FetchError):
+    kind = "http_status"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        url: str | None = None,
+        status: int,
+        retry_after: datetime | None = None,
+    ) -> None:
+        super().__init__(message, url=url)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class RobotsDisallowed(FetchError):
+    kind = "robots"
+
+
+class ParseError(ArchiverError):
+    kind = "parse"
+
+
+class UnsafeXML(ParseError):
+    kind = "unsafe_xml"
+
+
+class NotAnArticle(ParseError):
+    kind = "not_article"
+
+
+class StoreError(ArchiverError):
+    kind = "store"
+
+
+class QueryError(ArchiverError):
+    kind = "query"
+
+
+class NotFound(ArchiverError):
+    kind = "not_found"

@@ -1,0 +1,147 @@
+"""The small frozen dataclasses that flow between the stages.
+
+Every arrow of the data flow (DESIGN.md) is a function call that takes and returns these.
+Datetimes are always timezone-aware; the store keeps them in UTC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """One entry of a listing (feed item, sitemap <url>, anchor of a section page)."""
+
+    url: str
+    guid: str | None = None
+    title: str | None = None
+    published: datetime | None = None
+    updated: datetime | None = None  # feed <updated> / sitemap <lastmod>
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """What a feed, sitemap or section page says: its links and how fresh it claims to be."""
+
+    links: tuple[Link, ...]
+    sitemaps: tuple[str, ...] = ()  # child sitemaps of a sitemap index
+    ttl: timedelta | None = None  # RSS <ttl> / sy:updatePeriod, when the feed gives one
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    """One HTTP request as the fetch log keeps it (redirect hops and retries included)."""
+
+    url: str
+    at: datetime
+    status: int | None
+    bytes: int
+    ms: int
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A response whose body was read in full, within the caps."""
+
+    url: str  # final URL, after redirects
+    requested_url: str
+    status: int  # 200, or 304 when a conditional GET matched
+    content: bytes  # decoded from Content-Encoding, not from its charset
+    headers: tuple[tuple[str, str], ...] = ()
+    charset: str | None = None  # from Content-Type
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: datetime | None = None
+    elapsed_ms: int = 0
+    freshness: timedelta | None = None  # from Cache-Control max-age / Expires
+    requests: tuple[RequestRecord, ...] = ()
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    def header(self, name: str) -> str | None:
+        wanted = name.lower()
+        for key, value in self.headers:
+            if key.lower() == wanted:
+                return value
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Dateline:
+    """The wire dateline as written (``BAKU, January 30. /TASS/.``) and its parts."""
+
+    text: str
+    place: str | None = None
+    date: str | None = None  # the date as written: "January 30", "29 июня", "Aug. 20"
+    agency: str | None = None  # "TASS", "Reuters", "AP", "Yonhap", ...
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One extracted article page. ``body`` keeps the dateline at its start."""
+
+    url: str
+    title: str | None
+    body: str
+    lead: str | None = None
+    dateline: Dateline | None = None
+    published: datetime | None = None
+    published_from: str | None = None  # "jsonld", "meta", "time", "byline", "url", "rule"
+    updated: datetime | None = None
+    updated_from: str | None = None
+    authors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    section: str | None = None
+    language: str | None = None
+    canonical_url: str | None = None
+    site_name: str | None = None
+    agency: str | None = None
+    paywalled: bool = False
+    extractor: str = "generic"  # "rule:<name>", "jsonld", "generic"
+    page_kind: str = "article"  # "article" | "section" | "video" | "not_found"
+    encoding: str | None = None  # the charset the page was decoded with
+
+    @property
+    def text(self) -> str:
+        """Lead and body as one text (the lead is left out when the body opens with it)."""
+        if self.lead and not self.body.startswith(self.lead):
+            return f"{self.lead}\n\n{self.body}"
+        return self.body
+
+    @property
+    def word_count(self) -> int:
+        return len(self.text.split())
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    id: int
+    url: str
+    source: str | None
+    title: str | None
+    published: datetime | None
+    snippet: str
+    language: str | None = None
+    cluster_id: int | None = None
+    rank: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PollReport:
+    """The outcome of one poll of one source (one log line)."""
+
+    source: str
+    outcome: str  # "ok" | "not_modified" | "failed" | "blocked" | "partial"
+    new: int = 0  # articles archived by this poll
+    seen: int = 0  # links in the listing
+    skipped: int = 0  # links already archived, not fetched
+    failed: int = 0  # article pages that failed (recorded, skipped)
+    ms: int = 0
+    error: str | None = None
+    errors: tuple[str, ...] = field(default=())
