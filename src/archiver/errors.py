@@ -25,6 +25,10 @@ to and carries on.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from archiver.models import RequestRecord
 
 
 class ArchiverError(Exception):
@@ -47,6 +51,8 @@ class FetchError(ArchiverError):
     def __init__(self, message: str, *, url: str | None = None) -> None:
         super().__init__(message)
         self.url = url
+        # every HTTP request made on the way (hops, retries), for the fetch log
+        self.requests: tuple[RequestRecord, ...] = ()
 
 
 class FetchTimeout(FetchError):

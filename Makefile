@@ -1,0 +1,41 @@
+# The two commands of the README: `make run` and `make test`. Both create .venv if needed.
+PYTHON ?= python3
+VENV   ?= .venv
+CONFIG ?= config.toml
+BIN     = $(VENV)/bin
+
+.PHONY: run test lint bench install clean
+
+$(BIN)/python:
+	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "archiver needs Python 3.11+" or 0)'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(BIN)/archiver run --config $(CONFIG)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/extract.py
+	$(BIN)/python bench/poll.py
+	$(BIN)/python bench/dedup.py
+	$(BIN)/python bench/search.py --n 100000
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,250 @@
+"""The ``archiver`` command: thin click commands that parse options, call one library
+function and format its result. Errors are one line on stderr and a non-zero exit."""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from archiver.config import Config, load_config
+from archiver.errors import ArchiverError
+from archiver.logs import escape, setup_logging
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_ERROR = 2
+EXIT_INTERNAL = 3
+
+
+def _fail(message: str, code: int = EXIT_ERROR) -> None:
+    click.echo(f"archiver: {escape(message)}", err=True)
+    sys.exit(code)
+
+
+def friendly(func: F) -> F:
+    """Turn every expected error into one line and an exit code; no tracebacks."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except ArchiverError as exc:
+            _fail(str(exc))
+        except KeyboardInterrupt:
+            _fail("interrupted", 130)
+        except BrokenPipeError:
+            sys.stderr.close()
+            sys.exit(0)
+        except Exception as exc:
+            if os.environ.get("ARCHIVER_DEBUG"):
+                raise
+            _fail(f"internal error: {type(exc).__name__}: {exc} "
+                  "(set ARCHIVER_DEBUG=1 to see where)", EXIT_INTERNAL)
+
+    return wrapper  # type: ignore[return-value]
+
+
+config_option = click.option(
+    "--config", "config_path", type=click.Path(dir_okay=False), default=None,
+    help="config file (default ./config.toml or $ARCHIVER_CONFIG)",
+)
+
+
+def _config(path: str | None) -> Config:
+    return load_config(path)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="archiver")
+def main() -> None:
+    """Archive what news agencies publish: poll, extract, store, search."""
+
+
+@main.command()
+@config_option
+@friendly
+def run(config_path: str | None) -> None:
+    """Run the daemon: poll each source when due, until SIGTERM or Ctrl-C."""
+    from archiver.daemon import Daemon
+
+    config = _config(config_path)
+    setup_logging()
+    daemon = Daemon(config)
+    code = daemon.run()
+    if daemon.abandoned:  # a worker still stuck after the grace period: do not wait for it
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
+@main.command()
+@click.argument("names", nargs=-1)
+@config_option
+@friendly
+def poll(names: tuple[str, ...], config_path: str | None) -> None:
+    """Poll now: every enabled source, or the NAMES given. Exit 1 if any failed."""
+    from archiver.polling import poll_now
+    from archiver.render import plain_table, poll_summary
+
+    config = _config(config_path)
+    setup_logging()
+    reports = poll_now(config, names, progress=sys.stderr.isatty())
+    click.echo(plain_table(poll_summary(reports)))
+    if any(r.outcome in ("failed", "blocked") for r in reports):
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("query", nargs=-1)
+@click.option("--source", "sources", multiple=True, help="only this source (repeatable)")
+@click.option("--since", help="published on or after: 2024-05-01, 2024-05-01T12:00, 7d, 12h")
+@click.option("--until", help="published before: a date, a datetime or 7d-style")
+@click.option("--lang", help="language code, e.g. en, ru")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--sort", type=click.Choice(["relevance", "newest"]), default="relevance",
+              show_default=True)
+@click.option("--all", "all_versions", is_flag=True, help="every article, not one per story")
+@click.option("--raw", is_flag=True, help="pass the query to FTS5 as it is (experts)")
+@click.option("--count", "count_only", is_flag=True, help="totals per source instead of hits")
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
+              show_default=True)
+@config_option
+@friendly
+def search(query: tuple[str, ...], sources: tuple[str, ...], since: str | None,
+           until: str | None, lang: str | None, limit: int, sort: str, all_versions: bool,
+           raw: bool, count_only: bool, fmt: str, config_path: str | None) -> None:
+    """Full-text search of the archive, best first, with snippets."""
+    from archiver import search as searching
+    from archiver.searchformat import format_counts, format_hits
+    from archiver.timeutil import utcnow
+
+    config = _config(config_path)
+    now = utcnow()
+    text = " ".join(query)
+    options: dict[str, Any] = {
+        "raw": raw, "source": sources, "lang": lang,
+        "since": searching.parse_when(since, now) if since else None,
+        "until": searching.parse_when(until, now) if until else None,
+    }
+    if count_only:
+        counts = searching.count(config.archive.path, text, **options)
+        click.echo(format_counts(counts, fmt))
+        return
+    hits = searching.search(config.archive.path, text, limit=limit, sort=sort,
+                            all_versions=all_versions, **options)
+    out = format_hits(hits, fmt, color=fmt == "table" and sys.stdout.isatty())
+    if out:
+        click.echo(out)
+    elif fmt == "table":
+        click.echo("no matches", err=True)
+
+
+@main.command()
+@click.argument("key")
+@click.option("--revisions", is_flag=True, help="list every version of the article")
+@click.option("--diff", is_flag=True, help="what changed between the first and the latest version")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+@config_option
+@friendly
+def show(key: str, revisions: bool, diff: bool, fmt: str, config_path: str | None) -> None:
+    """Show one article by URL or id."""
+    from archiver.render import article_text, to_json
+    from archiver.store import Store
+
+    config = _config(config_path)
+    with Store(config.archive.path) as store:
+        _require_archive(config.archive.path)
+        record = store.get_article(key)
+        if revisions or diff:
+            from archiver.revisions import attach_revisions
+
+            record = attach_revisions(store, record, diff=diff)
+    if fmt == "json":
+        click.echo(to_json(record))
+        return
+    click.echo(article_text(record))
+    if revisions or diff:
+        from archiver.revisions import revisions_text
+
+        click.echo(revisions_text(record, diff=diff))
+
+
+def _require_archive(path: Path) -> None:
+    if not path.exists():
+        raise ArchiverError(f"no archive at {path} yet (run `archiver poll` first)")
+
+
+@main.command()
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@config_option
+@friendly
+def sources(fmt: str, config_path: str | None) -> None:
+    """Each source's health: status, last poll, next check, errors, articles."""
+    from archiver.render import health_records, plain_table, sources_table, to_json
+    from archiver.store import Store
+    from archiver.timeutil import utcnow
+
+    config = _config(config_path)
+    now = utcnow()
+    with Store(config.archive.path) as store:
+        store.migrate()
+        store.sync_sources(config.sources, now)
+        records = health_records(store.sources_health(), now)
+    if fmt == "json":
+        click.echo(to_json(records))
+    else:
+        click.echo(plain_table(sources_table(records, now)))
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", help="the page's URL (chooses the site rule; default: file://...)")
+@click.option("--charset", help="the charset the server declared, if known")
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text",
+              show_default=True)
+@config_option
+@friendly
+def extract(file: Path, url: str | None, charset: str | None, fmt: str,
+            config_path: str | None) -> None:
+    """Run the extractor on a saved page and print every field."""
+    from archiver.extract import extract as run_extract
+    from archiver.render import article_record, article_text, to_json
+
+    rules: tuple[Any, ...] = ()
+    if config_path or Path("config.toml").exists() or os.environ.get("ARCHIVER_CONFIG"):
+        rules = _config(config_path).rules
+    try:
+        content = file.read_bytes()
+    except OSError as exc:
+        raise ArchiverError(f"{file}: cannot read: {exc.strerror}") from None
+    article = run_extract(content, url or file.resolve().as_uri(), charset=charset,
+                          rules=rules or None)
+    record = article_record(article)
+    click.echo(to_json(record) if fmt == "json" else article_text(record))
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="address to listen on (localhost only unless you say otherwise)")
+@click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
+@config_option
+@friendly
+def serve(host: str, port: int, config_path: str | None) -> None:
+    """Browse the archive in Datasette (read-only)."""
+    from archiver.serve import serve as run_serve
+
+    config = _config(config_path)
+    _require_archive(config.archive.path)
+    sys.exit(run_serve(config.archive.path, host=host, port=port))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,165 @@
+"""The daemon: one APScheduler tick job, a small worker pool, a clean stop on SIGTERM/SIGINT.
+
+Every ``daemon.tick`` seconds the tick asks the archive which sources are due
+(``next_check <= now``) and hands each to a worker thread, unless that source is already
+being polled. The tick itself never blocks, so a slow source never delays the others; the
+Fetcher keeps one request at a time per host. After a pause (SIGSTOP, a suspended laptop)
+APScheduler coalesces the missed ticks into one, and each source's ``next_check`` is
+computed from the time its poll ran, so a source runs once, not once per missed interval.
+
+On SIGTERM or SIGINT the daemon stops taking work, sets the stop event (the fetcher stops
+waiting, a poll stops between articles; an article's transaction commits or rolls back as
+a whole), waits a few seconds for the workers and exits 0.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC
+from types import FrameType
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+
+from archiver.config import Config
+from archiver.errors import ArchiverError
+from archiver.fetch import Fetcher
+from archiver.logs import event, get_logger
+from archiver.models import PollReport
+from archiver.pipeline import PollContext, poll_source
+from archiver.schedule import next_check
+from archiver.store import Store
+from archiver.timeutil import utcnow
+
+STOP_GRACE = 8.0  # seconds the workers get to finish after a stop signal
+CHECKPOINT_EVERY = 600.0
+
+
+class Daemon:
+    """``archiver run``: poll sources when due until told to stop."""
+
+    def __init__(self, config: Config, *, store: Store | None = None,
+                 fetcher: Fetcher | None = None) -> None:
+        self.config = config
+        self.stop = threading.Event()
+        self.store = store or Store(config.archive.path)
+        self.fetcher = fetcher or Fetcher(config.http, stop=self.stop)
+        self.logger = get_logger()
+        self.ctx = PollContext(store=self.store, fetcher=self.fetcher, settings=config.daemon,
+                               rules=config.rules, stop=self.stop, logger=self.logger)
+        self._running: set[str] = set()
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=config.daemon.workers,
+                                        thread_name_prefix="poll")
+        self._scheduler = BlockingScheduler(timezone=UTC)
+        self._last_checkpoint = time.monotonic()
+        self.abandoned: list[str] = []  # polls still running when the grace period ended
+
+    # ---- the tick
+
+    def tick(self) -> list[str]:
+        """Start a poll of every due source that is not already being polled."""
+        if self.stop.is_set():
+            return []
+        started = []
+        try:
+            due = self.store.due_sources(utcnow())
+        except ArchiverError as exc:
+            event(self.logger, "tick failed", level=logging.ERROR, error=str(exc))
+            return []
+        for name in due:
+            with self._lock:
+                if name in self._running or self.stop.is_set():
+                    continue
+                self._running.add(name)
+            self._pool.submit(self._poll, name)
+            started.append(name)
+        if time.monotonic() - self._last_checkpoint > CHECKPOINT_EVERY:
+            self._last_checkpoint = time.monotonic()
+            self.store.checkpoint()
+        return started
+
+    def _poll(self, name: str) -> PollReport | None:
+        try:
+            source = self.config.source(name)
+            return poll_source(source, self.ctx)
+        except Exception as exc:  # a bug in a stage must not stop the daemon
+            self.logger.exception("poll crashed", extra={"fields": {"source": name}})
+            self._record_crash(name, exc)
+            return None
+        finally:
+            with self._lock:
+                self._running.discard(name)
+
+    def _record_crash(self, name: str, exc: Exception) -> None:
+        try:
+            source = self.config.source(name)
+            state = self.store.source_state(name)
+            now = utcnow()
+            self.store.record_poll(
+                name, outcome="failed", polled_at=now,
+                error=f"internal error: {type(exc).__name__}: {exc}",
+                next_check=next_check(now=now, every=source.every, ok=False,
+                                      error_count=state.error_count + 1),
+            )
+        except Exception:
+            self.logger.exception("could not record the crash", extra={"fields": {"source": name}})
+
+    # ---- lifecycle
+
+    def prepare(self) -> None:
+        self.store.migrate()
+        self.store.sync_sources(self.config.sources, utcnow())
+
+    def request_stop(self, signum: int | None = None, _frame: FrameType | None = None) -> None:
+        if not self.stop.is_set():
+            event(self.logger, "stopping", signal=signal.Signals(signum).name if signum else None)
+        self.stop.set()
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    def run(self, *, install_signals: bool = True) -> int:
+        self.prepare()
+        if install_signals:
+            self._install(signal.SIGTERM, self.request_stop)
+            self._install(signal.SIGINT, self.request_stop)
+        tick = self.config.daemon.tick
+        self._scheduler.add_job(
+            self.tick, "interval", seconds=tick, id="tick", next_run_time=utcnow(),
+            coalesce=True, max_instances=1, misfire_grace_time=max(1, int(tick)),
+        )
+        enabled = [s.name for s in self.config.sources if s.enabled]
+        event(self.logger, "started", sources=len(enabled), archive=str(self.store.path),
+              tick=tick, workers=self.config.daemon.workers)
+        if not self.stop.is_set():
+            self._scheduler.start()
+        self._shutdown()
+        event(self.logger, "stopped")
+        return 0
+
+    def _shutdown(self) -> None:
+        self.stop.set()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        deadline = time.monotonic() + STOP_GRACE
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not self._running:
+                    break
+            time.sleep(0.05)
+        with self._lock:
+            left = self.abandoned = sorted(self._running)
+        if left:
+            event(self.logger, "abandoned in-flight polls", level=logging.WARNING,
+                  sources=",".join(left))
+        try:
+            self.fetcher.close()
+        finally:
+            self.store.checkpoint()
+
+    @staticmethod
+    def _install(signum: int, handler: Callable[[int, FrameType | None], None]) -> None:
+        signal.signal(signum, handler)

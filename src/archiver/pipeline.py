@@ -1,0 +1,227 @@
+"""poll_source(): the recipe that joins the stages for one source.
+
+fetch listing (conditional GET) → links → skip what is archived → fetch each new page →
+extract → store (one transaction per article). A failing page is recorded and skipped; a
+failing listing is recorded on the source with a growing backoff. Nothing here writes SQL or
+speaks HTTP itself: the Store and the Fetcher passed in do.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from archiver.config import DaemonSettings, SourceConfig
+from archiver.dedup import canonical_url
+from archiver.errors import (
+    ArchiverError,
+    FetchError,
+    HTTPStatusError,
+    PrivateAddress,
+    RobotsDisallowed,
+)
+from archiver.extract import extract
+from archiver.fetch import Fetcher
+from archiver.listings import parse_listing
+from archiver.logs import event, get_logger
+from archiver.models import Fetched, Link, Listing, PollReport, RequestRecord
+from archiver.schedule import next_check
+from archiver.store import Store
+from archiver.timeutil import utcnow
+
+GIVE_UP_AFTER = 3  # an article page that failed this often is not fetched by plain polls
+
+
+@dataclass(frozen=True)
+class PollContext:
+    """Everything a poll needs, passed down from the edge (no global settings)."""
+
+    store: Store
+    fetcher: Fetcher
+    settings: DaemonSettings = field(default_factory=DaemonSettings)
+    rules: Sequence[object] = ()
+    stop: threading.Event = field(default_factory=threading.Event)
+    clock: Callable[[], datetime] = utcnow
+    rand: random.Random = field(default_factory=random.Random)
+    logger: logging.Logger = field(default_factory=get_logger)
+    on_article: Callable[[str, str], None] | None = None  # (url, outcome) for progress
+
+
+def _listing_kind(source: SourceConfig) -> str:
+    return "sitemap" if source.kind == "sitemap" else "feed" if source.kind == "feed" else "page"
+
+
+def _outcome_of(exc: BaseException) -> str:
+    return "blocked" if isinstance(exc, RobotsDisallowed | PrivateAddress) else "failed"
+
+
+def poll_source(source: SourceConfig, ctx: PollContext) -> PollReport:
+    """Poll one source now; everything that happens is recorded, nothing is raised."""
+    started, t0 = ctx.clock(), time.monotonic()
+    store = ctx.store
+    state = store.source_state(source.name)
+    requests: list[RequestRecord] = []
+    try:
+        fetched = ctx.fetcher.get(
+            source.url, kind=_listing_kind(source), etag=state.etag,
+            last_modified=state.last_modified, max_bytes=source.max_bytes,
+        )
+        requests += fetched.requests
+        if fetched.not_modified:
+            store.record_fetches(source.name, requests)
+            store.record_poll(
+                source.name, outcome="not_modified", polled_at=started, keep_validators=True,
+                next_check=next_check(now=ctx.clock(), every=source.every, ok=True,
+                                      error_count=0, hint=fetched.freshness, rand=ctx.rand),
+            )
+            return _report(ctx, source, "not_modified", t0)
+        listing = _read_listing(source, fetched, ctx, requests)
+    except ArchiverError as exc:
+        requests += getattr(exc, "requests", ())
+        store.record_fetches(source.name, requests)
+        outcome = _outcome_of(exc)
+        retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
+        store.record_poll(
+            source.name, outcome=outcome, polled_at=started, error=str(exc),
+            next_check=next_check(now=ctx.clock(), every=source.every, ok=False,
+                                  error_count=state.error_count + 1, retry_after=retry_after,
+                                  rand=ctx.rand),
+        )
+        return _report(ctx, source, outcome, t0, error=str(exc))
+    store.record_fetches(source.name, requests)
+
+    links = _unique_links(listing.links, source)
+    known = store.known_urls(canonical_url(link.url) for link in links)
+    given_up = store.given_up((canonical_url(link.url) for link in links), GIVE_UP_AFTER)
+    todo = [link for link in links
+            if canonical_url(link.url) not in known and canonical_url(link.url) not in given_up]
+    deadline = t0 + ctx.settings.poll_timeout
+    new = failed = done = 0
+    errors: list[str] = []
+    for link in todo[: ctx.settings.max_articles]:
+        if ctx.stop.is_set() or time.monotonic() > deadline:
+            break
+        result, error = archive_link(link, source, ctx)
+        done += 1
+        new += result == "new"
+        if result == "failed":
+            failed += 1
+            errors.append(f"{link.url}: {error}")
+    complete = done == len(todo) and failed == 0
+    hint = max((h for h in (listing.ttl, fetched.freshness) if h), default=None)
+    store.record_poll(
+        source.name, outcome="ok", polled_at=started,
+        # validators are kept only when every link was handled: else the next poll would
+        # get a 304 and never see the links left over
+        etag=fetched.etag, last_modified=fetched.last_modified, keep_validators=not complete,
+        next_check=next_check(now=ctx.clock(), every=source.every, ok=True, error_count=0,
+                              hint=hint, rand=ctx.rand),
+    )
+    return _report(ctx, source, "ok", t0, new=new, seen=len(links),
+                   skipped=len(links) - len(todo), failed=failed, errors=tuple(errors))
+
+
+def _read_listing(
+    source: SourceConfig, fetched: Fetched, ctx: PollContext, requests: list[RequestRecord],
+) -> Listing:
+    """Parse the listing; follow a sitemap index (visited set, depth and count caps)."""
+    listing = parse_listing(source.kind, fetched.content, fetched.url, links=source.links_re,
+                            charset=fetched.charset)
+    if source.kind != "sitemap" or not listing.sitemaps:
+        return listing
+    links = list(listing.links)
+    visited = {canonical_url(source.url), canonical_url(fetched.url)}
+    queue = [(url, 1) for url in listing.sitemaps]
+    read = 0
+    while queue and read < ctx.settings.sitemap_children and not ctx.stop.is_set():
+        url, depth = queue.pop(0)
+        if canonical_url(url) in visited or depth > ctx.settings.sitemap_depth:
+            continue
+        visited.add(canonical_url(url))
+        read += 1
+        try:
+            child = ctx.fetcher.get(url, kind="sitemap", max_bytes=source.max_bytes)
+            requests += child.requests
+            sub = parse_listing("sitemap", child.content, child.url, links=source.links_re,
+                                charset=child.charset)
+        except ArchiverError as exc:
+            requests += getattr(exc, "requests", ())
+            event(ctx.logger, "sitemap failed", level=logging.WARNING, source=source.name,
+                  url=url, error=str(exc))
+            continue
+        links += sub.links
+        queue += [(u, depth + 1) for u in sub.sitemaps]
+    return dataclasses.replace(listing, links=tuple(links), sitemaps=())
+
+
+def _unique_links(links: Sequence[Link], source: SourceConfig) -> list[Link]:
+    pattern = source.links_re
+    seen: set[str] = set()
+    unique = []
+    for link in links:
+        if pattern is not None and not pattern.search(link.url):
+            continue
+        key = canonical_url(link.url)
+        if key not in seen:
+            seen.add(key)
+            unique.append(link)
+    return unique
+
+
+def archive_link(link: Link, source: SourceConfig, ctx: PollContext) -> tuple[str, str | None]:
+    """Fetch, extract and store one article page: ("new" | "known" | "skipped" | "failed", error)."""
+    t0 = time.monotonic()
+    store = ctx.store
+    requests: tuple[RequestRecord, ...] = ()
+    outcome, error, url = "failed", None, link.url
+    try:
+        fetched = ctx.fetcher.get(link.url, kind="page")
+        requests = fetched.requests
+        article = extract(fetched.content, fetched.url, charset=fetched.charset,
+                          rules=ctx.rules or None, now=ctx.clock())
+        if article.page_kind != "article":
+            outcome, error = "skipped", f"not an article ({article.page_kind})"
+        else:
+            url = canonical_url(fetched.url, article.canonical_url)
+            article = dataclasses.replace(article, url=url)
+            _id, created = store.add_article(article, source=source.name,
+                                             fetched_url=fetched.url, seen_at=ctx.clock())
+            outcome = "new" if created else "known"
+    except ArchiverError as exc:
+        requests = requests or getattr(exc, "requests", ())
+        error = str(exc)
+    except (RecursionError, MemoryError, ValueError, TypeError) as exc:  # parser bugs
+        error = f"{type(exc).__name__}: {exc}"
+    store.record_fetches(source.name, requests)
+    if outcome in ("failed", "skipped"):
+        # a page that is not an article is given up on at once; a failure gets retries
+        store.record_failure(canonical_url(link.url), source.name, error or outcome,
+                             ctx.clock(), final=outcome == "skipped")
+    level = logging.WARNING if outcome == "failed" else logging.INFO
+    event(ctx.logger, "article", level=level, source=source.name, url=url, outcome=outcome,
+          ms=int((time.monotonic() - t0) * 1000), error=error)
+    if ctx.on_article:
+        ctx.on_article(url, outcome)
+    return outcome, error
+
+
+def _report(ctx: PollContext, source: SourceConfig, outcome: str, t0: float, *,
+            error: str | None = None, new: int = 0, seen: int = 0, skipped: int = 0,
+            failed: int = 0, errors: tuple[str, ...] = ()) -> PollReport:
+    report = PollReport(source=source.name, outcome=outcome, new=new, seen=seen,
+                        skipped=skipped, failed=failed, ms=int((time.monotonic() - t0) * 1000),
+                        error=error, errors=errors)
+    level = logging.WARNING if outcome in ("failed", "blocked") else logging.INFO
+    event(ctx.logger, "poll", level=level, source=source.name, outcome=outcome, new=new,
+          seen=seen, skipped=skipped, failed=failed, ms=report.ms, error=error)
+    return report
+
+
+def is_failure(report: PollReport) -> bool:
+    return report.outcome in ("failed", "blocked")

@@ -1,0 +1,480 @@
+"""The archive: SQLite (WAL) through sqlite-utils. The only module that writes SQL.
+
+Every write runs in ``BEGIN IMMEDIATE`` so a second writer (``archiver poll`` beside the
+daemon, a maintenance command) waits for the lock instead of failing half-way; readers
+(``archiver search``, Datasette) never block the writer and are never blocked (WAL).
+
+Each thread gets its own connection, so the daemon's worker threads can write one article
+at a time each without sharing a cursor. The schema is built by numbered migrations
+(``schema_migrations``) so a later version adds tables without touching an existing archive.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from archiver.config import SourceConfig
+from archiver.errors import NotFound, StoreError
+from archiver.models import Article, RequestRecord
+from archiver.timeutil import from_iso, to_iso, utcnow
+
+BUSY_TIMEOUT_MS = 30_000
+FTS_COLUMNS = ("title", "lead", "body")
+FTS_TOKENIZE = "unicode61 remove_diacritics 2"
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    """What the archive remembers about one source between polls."""
+
+    name: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_polled: datetime | None = None
+    next_check: datetime | None = None
+    error_count: int = 0
+    last_outcome: str | None = None
+    last_error: str | None = None
+
+
+# ------------------------------------------------------------------ migrations
+
+
+def _m1_core(db: sqlite_utils.Database) -> None:
+    db["sources"].create(
+        {
+            "name": str, "kind": str, "url": str, "every_s": float, "enabled": int,
+            "etag": str, "last_modified": str, "last_polled": str, "last_outcome": str,
+            "next_check": str, "error_count": int, "last_error": str, "polls": int,
+            "not_modified": int, "added": str,
+        },
+        pk="name",
+        defaults={"error_count": 0, "polls": 0, "not_modified": 0, "enabled": 1},
+    )
+    db["articles"].create(
+        {
+            "id": int, "url": str, "source": str, "agency": str, "site_name": str,
+            "title": str, "lead": str, "body": str, "dateline": str,
+            "dateline_place": str, "dateline_date": str, "dateline_agency": str,
+            "published": str, "published_from": str, "updated": str, "updated_from": str,
+            "authors": str, "tags": str, "section": str, "language": str,
+            "word_count": int, "paywalled": int, "extractor": str, "canonical_url": str,
+            "fetched_url": str, "content_hash": str, "simhash": int, "cluster_id": int,
+            "first_seen": str, "last_seen": str, "revision_count": int,
+        },
+        pk="id",
+        not_null={"url", "body"},
+        defaults={"revision_count": 1, "paywalled": 0},
+    )
+    db["articles"].create_index(["url"], unique=True)
+    for column in ("source", "published", "cluster_id", "language", "content_hash"):
+        db["articles"].create_index([column])
+    db["articles"].enable_fts(list(FTS_COLUMNS), create_triggers=True, tokenize=FTS_TOKENIZE)
+    db["fetches"].create(
+        {"id": int, "at": str, "source": str, "url": str, "status": int, "bytes": int,
+         "ms": int, "error": str},
+        pk="id",
+    )
+    db["fetches"].create_index(["source", "at"])
+    db["failures"].create(
+        {"url": str, "source": str, "first_at": str, "last_at": str, "attempts": int,
+         "final": int, "error": str},
+        pk="url", defaults={"final": 0},
+    )
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
+    (1, "core: sources, articles + FTS5, fetches, failures", _m1_core),
+]
+
+# ------------------------------------------------------------------ rows
+
+
+def article_row(
+    article: Article, *, source: str | None, fetched_url: str | None, seen_at: datetime,
+    content_hash: str | None = None, simhash: int | None = None,
+) -> dict[str, Any]:
+    """An Article as an ``articles`` row (lists as JSON, datetimes as ISO UTC text)."""
+    dl = article.dateline
+    return {
+        "url": article.url,
+        "source": source,
+        "agency": article.agency or (dl.agency if dl else None),
+        "site_name": article.site_name,
+        "title": article.title,
+        "lead": article.lead,
+        "body": article.body,
+        "dateline": dl.text if dl else None,
+        "dateline_place": dl.place if dl else None,
+        "dateline_date": dl.date if dl else None,
+        "dateline_agency": dl.agency if dl else None,
+        "published": to_iso(article.published),
+        "published_from": article.published_from,
+        "updated": to_iso(article.updated),
+        "updated_from": article.updated_from,
+        "authors": json.dumps(list(article.authors), ensure_ascii=False),
+        "tags": json.dumps(list(article.tags), ensure_ascii=False),
+        "section": article.section,
+        "language": article.language,
+        "word_count": article.word_count,
+        "paywalled": int(article.paywalled),
+        "extractor": article.extractor,
+        "canonical_url": article.canonical_url,
+        "fetched_url": fetched_url,
+        "content_hash": content_hash,
+        "simhash": simhash,
+        "first_seen": to_iso(seen_at),
+        "last_seen": to_iso(seen_at),
+    }
+
+
+def _decode_row(row: dict[str, Any]) -> dict[str, Any]:
+    for key in ("authors", "tags"):
+        if isinstance(row.get(key), str):
+            try:
+                row[key] = json.loads(row[key])
+            except ValueError:
+                row[key] = []
+    return row
+
+
+# ------------------------------------------------------------------ the store
+
+
+class Store:
+    """The archive database. Open it, ``migrate()`` once, then read and write."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    # ---- connections
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        db: sqlite_utils.Database | None = getattr(self._local, "db", None)
+        if db is None:
+            db = sqlite_utils.Database(self.conn)
+            self._local.db = db
+        return db
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, check_same_thread=False,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+            )
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise StoreError(f"{self.path}: cannot switch the archive to WAL mode ({mode})")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA recursive_triggers = ON")
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA journal_size_limit = 67108864")
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open the archive: {exc}") from None
+        return conn
+
+    def close(self) -> None:
+        with self._lock:
+            conns, self._all = self._all, []
+        for conn in conns:
+            try:
+                conn.close()
+            except sqlite3.Error:
+                pass
+        self._local = threading.local()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception rolls the whole unit back."""
+        conn = self.conn
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot start a write on the archive: {exc}") from None
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException as exc:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise StoreError(f"archive write failed and was rolled back: {exc}") from None
+            raise
+
+    def checkpoint(self) -> None:
+        """Fold the WAL back into the database so it stays small over months."""
+        try:
+            self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        except sqlite3.Error:
+            pass  # busy readers: the next checkpoint will do it
+
+    # ---- schema
+
+    def schema_version(self) -> int:
+        if not self.db["schema_migrations"].exists():
+            return 0
+        row = self.conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        return int(row[0] or 0)
+
+    def migrate(self) -> int:
+        """Apply the migrations this archive lacks; returns the schema version."""
+        with self.transaction():
+            self.db["schema_migrations"].create(
+                {"version": int, "name": str, "applied_at": str}, pk="version",
+                if_not_exists=True,
+            )
+            done = {r[0] for r in self.conn.execute("SELECT version FROM schema_migrations")}
+            for version, name, step in MIGRATIONS:
+                if version in done:
+                    continue
+                step(self.db)
+                self.conn.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, to_iso(utcnow())),
+                )
+        return self.schema_version()
+
+    # ---- sources
+
+    def sync_sources(self, sources: Sequence[SourceConfig], now: datetime) -> None:
+        """Bring the ``sources`` table in line with the config, keeping each source's state."""
+        names = [s.name for s in sources]
+        with self.transaction() as conn:
+            for s in sources:
+                conn.execute(
+                    """INSERT INTO sources (name, kind, url, every_s, enabled, next_check, added,
+                                            error_count, polls, not_modified)
+                       VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0)
+                       ON CONFLICT(name) DO UPDATE SET
+                         kind = excluded.kind, every_s = excluded.every_s,
+                         enabled = excluded.enabled,
+                         etag = CASE WHEN url = excluded.url THEN etag END,
+                         last_modified = CASE WHEN url = excluded.url THEN last_modified END,
+                         next_check = CASE WHEN url = excluded.url THEN next_check
+                                           ELSE excluded.next_check END,
+                         url = excluded.url""",
+                    (s.name, s.kind, s.url, s.every.total_seconds(), int(s.enabled),
+                     to_iso(now), to_iso(now)),
+                )
+            marks = ",".join("?" * len(names))
+            conn.execute(f"UPDATE sources SET enabled = 0 WHERE name NOT IN ({marks})", names)
+
+    def due_sources(self, now: datetime) -> list[str]:
+        rows = self.conn.execute(
+            "SELECT name FROM sources WHERE enabled = 1 AND (next_check IS NULL OR next_check <= ?)"
+            " ORDER BY next_check",
+            (to_iso(now),),
+        )
+        return [r[0] for r in rows]
+
+    def source_state(self, name: str) -> SourceState:
+        row = self.conn.execute("SELECT * FROM sources WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            return SourceState(name=name)
+        return SourceState(
+            name=name, etag=row["etag"], last_modified=row["last_modified"],
+            last_polled=from_iso(row["last_polled"]), next_check=from_iso(row["next_check"]),
+            error_count=row["error_count"] or 0, last_outcome=row["last_outcome"],
+            last_error=row["last_error"],
+        )
+
+    def record_poll(
+        self, name: str, *, outcome: str, polled_at: datetime, next_check: datetime,
+        error: str | None = None, etag: str | None = None, last_modified: str | None = None,
+        keep_validators: bool = False,
+    ) -> None:
+        """Write a poll's outcome on its source: validators, schedule, error count."""
+        failed = outcome in ("failed", "blocked")
+        with self.transaction() as conn:
+            conn.execute(
+                """UPDATE sources SET
+                     last_polled = ?, last_outcome = ?, next_check = ?,
+                     polls = polls + 1,
+                     not_modified = not_modified + ?,
+                     error_count = CASE WHEN ? THEN error_count + 1 ELSE 0 END,
+                     last_error = CASE WHEN ? THEN ? ELSE last_error END,
+                     etag = CASE WHEN ? THEN etag ELSE ? END,
+                     last_modified = CASE WHEN ? THEN last_modified ELSE ? END
+                   WHERE name = ?""",
+                (to_iso(polled_at), outcome, to_iso(next_check),
+                 int(outcome == "not_modified"), failed, failed, error,
+                 keep_validators or failed, etag, keep_validators or failed, last_modified,
+                 name),
+            )
+
+    def sources_health(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            """SELECT s.*, (SELECT count(*) FROM articles a WHERE a.source = s.name) AS articles
+               FROM sources s ORDER BY s.enabled DESC, s.name"""
+        )
+        return [dict(r) for r in rows]
+
+    # ---- fetch log and failures
+
+    def record_fetches(self, source: str | None, records: Iterable[RequestRecord]) -> None:
+        rows = [(to_iso(r.at), source, r.url, r.status, r.bytes, r.ms, r.error) for r in records]
+        if not rows:
+            return
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO fetches (at, source, url, status, bytes, ms, error)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    def record_failure(self, url: str, source: str, error: str, at: datetime, *,
+                       final: bool = False) -> None:
+        """Remember an article page that failed (``final``: never to be fetched again)."""
+        with self.transaction() as conn:
+            conn.execute(
+                """INSERT INTO failures (url, source, first_at, last_at, attempts, final, error)
+                   VALUES (?, ?, ?, ?, 1, ?, ?)
+                   ON CONFLICT(url) DO UPDATE SET last_at = excluded.last_at,
+                     attempts = attempts + 1, final = max(final, excluded.final),
+                     error = excluded.error""",
+                (url, source, to_iso(at), to_iso(at), int(final), error),
+            )
+
+    def given_up(self, urls: Iterable[str], attempts: int) -> set[str]:
+        """The URLs among ``urls`` that failed ``attempts`` times or more, or for good."""
+        return self._present(
+            "SELECT url FROM failures WHERE (attempts >= ? OR final = 1) AND url IN ({})",
+            list(urls), (attempts,))
+
+    # ---- articles
+
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """The URLs among ``urls`` that are already archived."""
+        return self._present("SELECT url FROM articles WHERE url IN ({})", list(urls))
+
+    def _present(self, sql: str, urls: list[str], params: tuple[Any, ...] = ()) -> set[str]:
+        found: set[str] = set()
+        for i in range(0, len(urls), 500):
+            chunk = urls[i : i + 500]
+            query = sql.format(",".join("?" * len(chunk)))
+            found.update(r[0] for r in self.conn.execute(query, (*params, *chunk)))
+        return found
+
+    def add_article(
+        self, article: Article, *, source: str | None, fetched_url: str | None = None,
+        seen_at: datetime | None = None,
+    ) -> tuple[int, bool]:
+        """Store one article in one transaction; returns (id, created).
+
+        An article whose URL is already archived is not duplicated: its ``last_seen`` moves.
+        """
+        seen_at = seen_at or utcnow()
+        row = article_row(article, source=source, fetched_url=fetched_url, seen_at=seen_at)
+        with self.transaction() as conn:
+            existing = conn.execute(
+                "SELECT id FROM articles WHERE url = ?", (article.url,)
+            ).fetchone()
+            if existing is not None:
+                conn.execute("UPDATE articles SET last_seen = ? WHERE id = ?",
+                             (to_iso(seen_at), existing[0]))
+                return int(existing[0]), False
+            article_id = self._insert_article(conn, row)
+            conn.execute("DELETE FROM failures WHERE url IN (?, ?)",
+                         (article.url, fetched_url or article.url))
+        return article_id, True
+
+    @staticmethod
+    def _insert_article(conn: sqlite3.Connection, row: dict[str, Any]) -> int:
+        columns = ", ".join(row)
+        marks = ", ".join("?" * len(row))
+        cursor = conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})",
+                              list(row.values()))
+        article_id = int(cursor.lastrowid or 0)
+        conn.execute("UPDATE articles SET cluster_id = ? WHERE id = ? AND cluster_id IS NULL",
+                     (article_id, article_id))
+        return article_id
+
+    def add_articles(self, rows: Iterable[dict[str, Any]], *, batch: int = 2000) -> int:
+        """Bulk load prepared rows (``article_row``), ``batch`` per transaction; returns count.
+
+        Rows whose URL is already archived are skipped, so a reload never duplicates.
+        """
+        total = 0
+        pending: list[dict[str, Any]] = []
+
+        def flush() -> int:
+            if not pending:
+                return 0
+            columns = list(pending[0])
+            sql = (f"INSERT OR IGNORE INTO articles ({', '.join(columns)})"
+                   f" VALUES ({', '.join('?' * len(columns))})")
+            with self.transaction() as conn:
+                cursor = conn.executemany(sql, ([r[c] for c in columns] for r in pending))
+                added = max(cursor.rowcount, 0)
+                conn.execute("UPDATE articles SET cluster_id = id WHERE cluster_id IS NULL")
+            pending.clear()
+            return added
+
+        for row in rows:
+            pending.append(row)
+            if len(pending) >= batch:
+                total += flush()
+        total += flush()
+        return total
+
+    def get_article(self, key: str | int) -> dict[str, Any]:
+        """One article by id or URL, as a dict (authors and tags as lists)."""
+        if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+            row = self.conn.execute("SELECT * FROM articles WHERE id = ?", (int(key),)).fetchone()
+        else:
+            row = self.conn.execute("SELECT * FROM articles WHERE url = ?", (key,)).fetchone()
+        if row is None:
+            raise NotFound(f"no article {key!r} in the archive")
+        return _decode_row(dict(row))
+
+    def count_articles(self, source: str | None = None) -> int:
+        if source is None:
+            return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
+        return int(self.conn.execute(
+            "SELECT count(*) FROM articles WHERE source = ?", (source,)).fetchone()[0])
+
+    # ---- checks
+
+    def integrity_problems(self) -> list[str]:
+        """``PRAGMA integrity_check`` and the FTS5 integrity check; [] when both pass."""
+        problems = [r[0] for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        try:
+            self.conn.execute(
+                "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)"
+            )
+        except sqlite3.Error as exc:
+            problems.append(f"articles_fts: {exc}")
+        return problems
