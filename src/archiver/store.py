@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -318,6 +318,8 @@ class Store:
     ) -> None:
         """Write a poll's outcome on its source: validators, schedule, error count."""
         failed = outcome in ("failed", "blocked")
+        if next_check.microsecond:  # stored to the second: round up, never poll early
+            next_check += timedelta(microseconds=1_000_000 - next_check.microsecond)
         with self.transaction() as conn:
             conn.execute(
                 """UPDATE sources SET
