@@ -254,6 +254,35 @@ def extract(file: Path, url: str | None, charset: str | None, fmt: str,
 
 
 @main.command()
+@click.option("--source", help="only the articles of this source")
+@config_option
+@friendly
+def reextract(source: str | None, config_path: str | None) -> None:
+    """Run extraction again on the raw captures; add revisions where the text changed."""
+    from archiver.reextract import capture_bytes
+    from archiver.reextract import reextract as run_reextract
+    from archiver.store import Store
+
+    config = _config(config_path)
+    if source is not None:
+        config.source(source)  # a typo is an error, not an empty run
+    root = config.archive.captures
+    with Store(config.archive.path) as store:
+        store.migrate()
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task("re-extracting", total=capture_bytes(root))
+                counts = run_reextract(store, root, source=source, rules=config.rules,
+                                       progress=lambda n: bar.advance(task, n))
+        else:
+            counts = run_reextract(store, root, source=source, rules=config.rules)
+    order = ("new", "revision", "unchanged", "alias", "history", "skipped", "failed")
+    click.echo(", ".join(f"{k}: {counts.get(k, 0)}" for k in order))
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="address to listen on (localhost only unless you say otherwise)")
 @click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)

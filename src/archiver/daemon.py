@@ -25,6 +25,7 @@ from types import FrameType
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from archiver.capture import WarcWriter, repair_tails
 from archiver.config import Config
 from archiver.errors import ArchiverError
 from archiver.fetch import Fetcher
@@ -48,9 +49,11 @@ class Daemon:
         self.stop = threading.Event()
         self.store = store or Store(config.archive.path)
         self.fetcher = fetcher or Fetcher(config.http, stop=self.stop)
+        self.captures = WarcWriter(config.archive.captures)
         self.logger = get_logger()
         self.ctx = PollContext(store=self.store, fetcher=self.fetcher, settings=config.daemon,
-                               rules=config.rules, stop=self.stop, logger=self.logger)
+                               rules=config.rules, stop=self.stop, logger=self.logger,
+                               captures=self.captures)
         self._running: set[str] = set()
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=config.daemon.workers,
@@ -114,6 +117,10 @@ class Daemon:
     def prepare(self) -> None:
         self.store.migrate()
         self.store.sync_sources(self.config.sources, utcnow())
+        dropped = repair_tails(self.config.archive.captures)
+        if dropped:
+            event(self.logger, "cut a torn record off the captures", level=logging.WARNING,
+                  bytes=dropped)
 
     def request_stop(self, signum: int | None = None, _frame: FrameType | None = None) -> None:
         if not self.stop.is_set():
@@ -157,6 +164,7 @@ class Daemon:
                   sources=",".join(left))
         try:
             self.fetcher.close()
+            self.captures.close()
         finally:
             self.store.checkpoint()
 

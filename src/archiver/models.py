@@ -59,6 +59,7 @@ class Fetched:
     elapsed_ms: int = 0
     freshness: timedelta | None = None  # from Cache-Control max-age / Expires
     requests: tuple[RequestRecord, ...] = ()
+    request_headers: tuple[tuple[str, str], ...] = ()  # of the request that got this answer
 
     @property
     def not_modified(self) -> bool:

@@ -17,11 +17,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from archiver.capture import CaptureRef, WarcWriter
 from archiver.config import DaemonSettings, SourceConfig
-from archiver.dedup import canonical_url
+from archiver.dedup import canonical_url, guids_look_stable, link_identity
 from archiver.errors import (
     ArchiverError,
-    FetchError,
     HTTPStatusError,
     PrivateAddress,
     RobotsDisallowed,
@@ -32,7 +32,7 @@ from archiver.listings import parse_listing
 from archiver.logs import event, get_logger
 from archiver.models import Fetched, Link, Listing, PollReport, RequestRecord
 from archiver.schedule import next_check
-from archiver.store import Store
+from archiver.store import LinkState, LinkUpdate, Store
 from archiver.timeutil import utcnow
 
 GIVE_UP_AFTER = 3  # an article page that failed this often is not fetched by plain polls
@@ -50,6 +50,7 @@ class PollContext:
     clock: Callable[[], datetime] = utcnow
     rand: random.Random = field(default_factory=random.Random)
     logger: logging.Logger = field(default_factory=get_logger)
+    captures: WarcWriter | None = None  # raw capture of every response (None: off)
     on_article: Callable[[str, str], None] | None = None  # (url, outcome) for progress
 
 
@@ -75,6 +76,7 @@ def poll_source(source: SourceConfig, ctx: PollContext) -> PollReport:
         requests += fetched.requests
         if fetched.not_modified:
             store.record_fetches(source.name, requests)
+            revisit_due(source, ctx, deadline=t0 + ctx.settings.poll_timeout)
             store.record_poll(
                 source.name, outcome="not_modified", polled_at=started, keep_validators=True,
                 next_check=next_check(now=ctx.clock(), every=source.every, ok=True,
@@ -82,6 +84,7 @@ def poll_source(source: SourceConfig, ctx: PollContext) -> PollReport:
             )
             return _report(ctx, source, "not_modified", t0)
         listing = _read_listing(source, fetched, ctx, requests)
+        capture(ctx, fetched, source.name)
     except ArchiverError as exc:
         requests += getattr(exc, "requests", ())
         store.record_fetches(source.name, requests)
@@ -97,23 +100,21 @@ def poll_source(source: SourceConfig, ctx: PollContext) -> PollReport:
     store.record_fetches(source.name, requests)
 
     links = _unique_links(listing.links, source)
-    known = store.known_urls(canonical_url(link.url) for link in links)
-    given_up = store.given_up((canonical_url(link.url) for link in links), GIVE_UP_AFTER)
-    todo = [link for link in links
-            if canonical_url(link.url) not in known and canonical_url(link.url) not in given_up]
+    todo = plan(links, source, ctx)
     deadline = t0 + ctx.settings.poll_timeout
     new = failed = done = 0
     errors: list[str] = []
-    for link in todo[: ctx.settings.max_articles]:
+    for link, update in todo[: ctx.settings.max_articles]:
         if ctx.stop.is_set() or time.monotonic() > deadline:
             break
-        result, error = archive_link(link, source, ctx)
+        result, error = archive_link(link, source, ctx, update)
         done += 1
         new += result == "new"
         if result == "failed":
             failed += 1
             errors.append(f"{link.url}: {error}")
     complete = done == len(todo) and failed == 0
+    revisit_due(source, ctx, deadline=deadline, handled={u.identity for _, u in todo})
     hint = max((h for h in (listing.ttl, fetched.freshness) if h), default=None)
     store.record_poll(
         source.name, outcome="ok", polled_at=started,
@@ -148,6 +149,7 @@ def _read_listing(
         try:
             child = ctx.fetcher.get(url, kind="sitemap", max_bytes=source.max_bytes)
             requests += child.requests
+            capture(ctx, child, source.name)
             sub = parse_listing("sitemap", child.content, child.url, links=source.links_re,
                                 charset=child.charset)
         except ArchiverError as exc:
@@ -174,8 +176,68 @@ def _unique_links(links: Sequence[Link], source: SourceConfig) -> list[Link]:
     return unique
 
 
-def archive_link(link: Link, source: SourceConfig, ctx: PollContext) -> tuple[str, str | None]:
-    """Fetch, extract and store one article page: ("new" | "known" | "skipped" | "failed", error)."""
+def plan(links: Sequence[Link], source: SourceConfig,
+         ctx: PollContext) -> list[tuple[Link, LinkUpdate]]:
+    """The links to fetch, each with its identity: new ones, and known ones whose listing
+    says they changed (a newer ``<lastmod>`` / ``<updated>``). Nothing else is fetched."""
+    trusted = guids_look_stable(link.guid for link in links)
+    keyed = [(link, link_identity(link.url, link.guid, link.title, link.published,
+                                  guid_trusted=trusted, scope=source.name)) for link in links]
+    states = ctx.store.link_states(identity for _, identity in keyed)
+    urls = [canonical_url(link.url) for link, _ in keyed]
+    known = ctx.store.known_urls(urls)
+    given_up = ctx.store.given_up(urls, GIVE_UP_AFTER)
+    todo = []
+    for (link, identity), url in zip(keyed, urls, strict=True):
+        state = states.get(identity)
+        if state is None and (url in known or url in given_up):
+            continue
+        if state is not None and not _changed(link, state):
+            continue
+        todo.append((link, LinkUpdate(identity=identity, url=link.url, lastmod=link.updated,
+                                      revisit=source.revisit)))
+    return todo
+
+
+def _changed(link: Link, state: LinkState) -> bool:
+    return link.updated is not None and (state.lastmod is None or link.updated > state.lastmod)
+
+
+def revisit_due(source: SourceConfig, ctx: PollContext, *, deadline: float,
+                handled: set[str] | None = None) -> int:
+    """Fetch again the archived stories of ``source`` whose revisit has come (1 h, 6 h, 24 h
+    after first seen by default), so later edits become revisions. Returns how many."""
+    if not source.revisit:
+        return 0
+    count = 0
+    for state in ctx.store.due_revisits(source.name, ctx.clock(), ctx.settings.max_articles):
+        if ctx.stop.is_set() or time.monotonic() > deadline:
+            break
+        if state.url is None or (handled and state.identity in handled):
+            continue
+        update = LinkUpdate(identity=state.identity, url=state.url, lastmod=state.lastmod,
+                            revisit=source.revisit, revisited=True)
+        archive_link(Link(url=state.url), source, ctx, update)
+        count += 1
+    return count
+
+
+def capture(ctx: PollContext, fetched: Fetched, source: str,
+            previous: CaptureRef | None = None) -> CaptureRef | None:
+    """Write the raw response to the WARC files (fsynced before anything points at it)."""
+    if ctx.captures is None or fetched.not_modified:
+        return None
+    return ctx.captures.write(
+        fetched.url, request_headers=list(fetched.request_headers), status=fetched.status,
+        response_headers=list(fetched.headers), body=fetched.content,
+        fetched_at=fetched.fetched_at or ctx.clock(), previous=previous, source=source,
+    )
+
+
+def archive_link(link: Link, source: SourceConfig, ctx: PollContext,
+                 update: LinkUpdate | None = None) -> tuple[str, str | None]:
+    """Fetch, capture, extract and store one article page; returns the outcome
+    ("new" | "revision" | "unchanged" | "alias" | "skipped" | "failed") and an error."""
     t0 = time.monotonic()
     store = ctx.store
     requests: tuple[RequestRecord, ...] = ()
@@ -183,23 +245,29 @@ def archive_link(link: Link, source: SourceConfig, ctx: PollContext) -> tuple[st
     try:
         fetched = ctx.fetcher.get(link.url, kind="page")
         requests = fetched.requests
+        ref = capture(ctx, fetched, source.name, store.last_capture(canonical_url(fetched.url)))
         article = extract(fetched.content, fetched.url, charset=fetched.charset,
                           rules=ctx.rules or None, now=ctx.clock())
         if article.page_kind != "article":
             outcome, error = "skipped", f"not an article ({article.page_kind})"
+            if update is not None and update.revisited:
+                store.remember_link(update, source=source.name, seen_at=ctx.clock())
         else:
             url = canonical_url(fetched.url, article.canonical_url)
             article = dataclasses.replace(article, url=url)
-            _id, created = store.add_article(article, source=source.name,
-                                             fetched_url=fetched.url, seen_at=ctx.clock())
-            outcome = "new" if created else "known"
+            saved = store.save_article(article, source=source.name, fetched_url=fetched.url,
+                                       seen_at=ctx.clock(), capture=ref, link=update)
+            outcome = saved.outcome
     except ArchiverError as exc:
         requests = requests or getattr(exc, "requests", ())
         error = str(exc)
     except (RecursionError, MemoryError, ValueError, TypeError) as exc:  # parser bugs
         error = f"{type(exc).__name__}: {exc}"
     store.record_fetches(source.name, requests)
-    if outcome in ("failed", "skipped"):
+    if outcome == "failed" and update is not None and update.revisited:
+        # a story gone since (404) or failing: the ladder moves on all the same
+        store.remember_link(update, source=source.name, seen_at=ctx.clock())
+    elif outcome in ("failed", "skipped"):
         # a page that is not an article is given up on at once; a failure gets retries
         store.record_failure(canonical_url(link.url), source.name, error or outcome,
                              ctx.clock(), final=outcome == "skipped")

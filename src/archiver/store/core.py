@@ -26,11 +26,21 @@ import sqlite_utils
 from archiver.config import SourceConfig
 from archiver.errors import NotFound, StoreError
 from archiver.models import Article, RequestRecord
+from archiver.capture import CaptureRef
+from archiver.dedup import DEFAULT_MAX_DISTANCE
+from archiver.store import schema
+from archiver.store.versions import (
+    LinkState,
+    Saved,
+    link_state,
+    remember_link,
+    revisions_of,
+    save_version,
+    urls_of,
+)
 from archiver.timeutil import from_iso, to_iso, utcnow
 
 BUSY_TIMEOUT_MS = 30_000
-FTS_COLUMNS = ("title", "lead", "body")
-FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,55 +57,16 @@ class SourceState:
     last_error: str | None = None
 
 
-# ------------------------------------------------------------------ migrations
+@dataclass(frozen=True, slots=True)
+class LinkUpdate:
+    """The listing entry a fetch came from, for ``link_keys``."""
 
+    identity: str
+    url: str
+    lastmod: datetime | None = None
+    revisit: tuple[timedelta, ...] = ()
+    revisited: bool = False
 
-def _m1_core(db: sqlite_utils.Database) -> None:
-    db["sources"].create(
-        {
-            "name": str, "kind": str, "url": str, "every_s": float, "enabled": int,
-            "etag": str, "last_modified": str, "last_polled": str, "last_outcome": str,
-            "next_check": str, "error_count": int, "last_error": str, "polls": int,
-            "not_modified": int, "added": str,
-        },
-        pk="name",
-        defaults={"error_count": 0, "polls": 0, "not_modified": 0, "enabled": 1},
-    )
-    db["articles"].create(
-        {
-            "id": int, "url": str, "source": str, "agency": str, "site_name": str,
-            "title": str, "lead": str, "body": str, "dateline": str,
-            "dateline_place": str, "dateline_date": str, "dateline_agency": str,
-            "published": str, "published_from": str, "updated": str, "updated_from": str,
-            "authors": str, "tags": str, "section": str, "language": str,
-            "word_count": int, "paywalled": int, "extractor": str, "canonical_url": str,
-            "fetched_url": str, "content_hash": str, "simhash": int, "cluster_id": int,
-            "first_seen": str, "last_seen": str, "revision_count": int,
-        },
-        pk="id",
-        not_null={"url", "body"},
-        defaults={"revision_count": 1, "paywalled": 0},
-    )
-    db["articles"].create_index(["url"], unique=True)
-    for column in ("source", "published", "cluster_id", "language", "content_hash"):
-        db["articles"].create_index([column])
-    db["articles"].enable_fts(list(FTS_COLUMNS), create_triggers=True, tokenize=FTS_TOKENIZE)
-    db["fetches"].create(
-        {"id": int, "at": str, "source": str, "url": str, "status": int, "bytes": int,
-         "ms": int, "error": str},
-        pk="id",
-    )
-    db["fetches"].create_index(["source", "at"])
-    db["failures"].create(
-        {"url": str, "source": str, "first_at": str, "last_at": str, "attempts": int,
-         "final": int, "error": str},
-        pk="url", defaults={"final": 0},
-    )
-
-
-MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
-    (1, "core: sources, articles + FTS5, fetches, failures", _m1_core),
-]
 
 # ------------------------------------------------------------------ rows
 
@@ -257,7 +228,7 @@ class Store:
                 if_not_exists=True,
             )
             done = {r[0] for r in self.conn.execute("SELECT version FROM schema_migrations")}
-            for version, name, step in MIGRATIONS:
+            for version, name, step in schema.MIGRATIONS:
                 if version in done:
                     continue
                 step(self.db)
@@ -379,8 +350,8 @@ class Store:
     # ---- articles
 
     def known_urls(self, urls: Iterable[str]) -> set[str]:
-        """The URLs among ``urls`` that are already archived."""
-        return self._present("SELECT url FROM articles WHERE url IN ({})", list(urls))
+        """The URLs among ``urls`` that are already archived (canonical or alias)."""
+        return self._present("SELECT url FROM article_urls WHERE url IN ({})", list(urls))
 
     def _present(self, sql: str, urls: list[str], params: tuple[Any, ...] = ()) -> set[str]:
         found: set[str] = set()
@@ -390,39 +361,87 @@ class Store:
             found.update(r[0] for r in self.conn.execute(query, (*params, *chunk)))
         return found
 
+    def save_article(
+        self, article: Article, *, source: str | None, fetched_url: str | None = None,
+        seen_at: datetime | None = None, capture: CaptureRef | None = None,
+        link: LinkUpdate | None = None, max_distance: int = DEFAULT_MAX_DISTANCE,
+    ) -> Saved:
+        """File one extracted page in one transaction: the article row (new, revised,
+        unchanged or an alias), its URLs, its revision and capture pointer, the FTS rows,
+        and the listing entry it came from (``link``). See ``store.versions``."""
+        seen_at = seen_at or utcnow()
+        row = article_row(article, source=source, fetched_url=fetched_url, seen_at=seen_at)
+        with self.transaction() as conn:
+            saved = save_version(conn, row, article, fetched_url=fetched_url, seen_at=seen_at,
+                                 capture=capture, max_distance=max_distance)
+            if link is not None:
+                remember_link(conn, link.identity, article_id=saved.article_id,
+                              source=source or "", url=link.url, lastmod=link.lastmod,
+                              seen_at=seen_at, revisit=link.revisit, revisited=link.revisited)
+            conn.execute("DELETE FROM failures WHERE url IN (?, ?)",
+                         (article.url, fetched_url or article.url))
+        return saved
+
     def add_article(
         self, article: Article, *, source: str | None, fetched_url: str | None = None,
         seen_at: datetime | None = None,
     ) -> tuple[int, bool]:
-        """Store one article in one transaction; returns (id, created).
+        """``save_article`` for callers that only need (id, created)."""
+        saved = self.save_article(article, source=source, fetched_url=fetched_url,
+                                  seen_at=seen_at)
+        return saved.article_id, saved.outcome == "new"
 
-        An article whose URL is already archived is not duplicated: its ``last_seen`` moves.
-        """
-        seen_at = seen_at or utcnow()
-        row = article_row(article, source=source, fetched_url=fetched_url, seen_at=seen_at)
+    def remember_link(self, link: LinkUpdate, *, source: str, seen_at: datetime) -> None:
+        """Move a listing entry's revisit ladder on after a fetch that filed nothing."""
         with self.transaction() as conn:
-            existing = conn.execute(
-                "SELECT id FROM articles WHERE url = ?", (article.url,)
-            ).fetchone()
-            if existing is not None:
-                conn.execute("UPDATE articles SET last_seen = ? WHERE id = ?",
-                             (to_iso(seen_at), existing[0]))
-                return int(existing[0]), False
-            article_id = self._insert_article(conn, row)
-            conn.execute("DELETE FROM failures WHERE url IN (?, ?)",
-                         (article.url, fetched_url or article.url))
-        return article_id, True
+            remember_link(conn, link.identity, article_id=None, source=source, url=link.url,
+                          lastmod=link.lastmod, seen_at=seen_at, revisit=link.revisit,
+                          revisited=link.revisited)
 
-    @staticmethod
-    def _insert_article(conn: sqlite3.Connection, row: dict[str, Any]) -> int:
-        columns = ", ".join(row)
-        marks = ", ".join("?" * len(row))
-        cursor = conn.execute(f"INSERT INTO articles ({columns}) VALUES ({marks})",
-                              list(row.values()))
-        article_id = int(cursor.lastrowid or 0)
-        conn.execute("UPDATE articles SET cluster_id = ? WHERE id = ? AND cluster_id IS NULL",
-                     (article_id, article_id))
-        return article_id
+    def link_states(self, identities: Iterable[str]) -> dict[str, LinkState]:
+        keys = list(dict.fromkeys(identities))
+        states: dict[str, LinkState] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i : i + 500]
+            rows = self.conn.execute(
+                f"SELECT * FROM link_keys WHERE identity IN ({','.join('?' * len(chunk))})",
+                chunk)
+            states.update((r["identity"], link_state(r)) for r in rows)
+        return states
+
+    def due_revisits(self, source: str, now: datetime, limit: int) -> list[LinkState]:
+        """Listing entries of ``source`` whose next revisit has come, oldest first."""
+        rows = self.conn.execute(
+            "SELECT * FROM link_keys WHERE source = ? AND next_revisit <= ?"
+            " ORDER BY next_revisit LIMIT ?", (source, to_iso(now), limit))
+        return [link_state(r) for r in rows]
+
+    def last_capture(self, url: str) -> CaptureRef | None:
+        """The capture of the latest revision of the article at ``url`` (for revisits)."""
+        row = self.conn.execute(
+            """SELECT r.warc_file, r.warc_offset, r.warc_length, r.warc_record_id,
+                      r.payload_digest
+               FROM revisions r JOIN article_urls u ON u.article_id = r.article_id
+               WHERE u.url = ? AND r.warc_file IS NOT NULL
+               ORDER BY r.number DESC LIMIT 1""", (url,)).fetchone()
+        if row is None:
+            return None
+        return CaptureRef(file=row[0], offset=row[1], length=row[2], record_id=row[3],
+                          payload_digest=row[4])
+
+    def revisions(self, article_id: int) -> list[dict[str, Any]]:
+        return revisions_of(self.conn, article_id)
+
+    def article_urls(self, article_id: int) -> list[dict[str, Any]]:
+        return urls_of(self.conn, article_id)
+
+    def capture_roles(self) -> dict[str, tuple[int, bool]]:
+        """record id -> (article id, is the article's latest revision), for re-extraction."""
+        rows = self.conn.execute(
+            """SELECT r.warc_record_id, r.article_id, r.number = a.revision_count
+               FROM revisions r JOIN articles a ON a.id = r.article_id
+               WHERE r.warc_record_id IS NOT NULL""")
+        return {r[0]: (int(r[1]), bool(r[2])) for r in rows}
 
     def add_articles(self, rows: Iterable[dict[str, Any]], *, batch: int = 2000) -> int:
         """Bulk load prepared rows (``article_row``), ``batch`` per transaction; returns count.
@@ -439,9 +458,14 @@ class Store:
             sql = (f"INSERT OR IGNORE INTO articles ({', '.join(columns)})"
                    f" VALUES ({', '.join('?' * len(columns))})")
             with self.transaction() as conn:
+                last = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
                 cursor = conn.executemany(sql, ([r[c] for c in columns] for r in pending))
                 added = max(cursor.rowcount, 0)
-                conn.execute("UPDATE articles SET cluster_id = id WHERE cluster_id IS NULL")
+                conn.execute("UPDATE articles SET cluster_id = id WHERE id > ?", (last,))
+                conn.execute(
+                    "INSERT OR IGNORE INTO article_urls (url, article_id, kind, first_seen)"
+                    " SELECT url, id, 'canonical', first_seen FROM articles WHERE id > ?",
+                    (last,))
             pending.clear()
             return added
 
