@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from archiver.capture import CaptureRef, WarcWriter
 from archiver.config import DaemonSettings, SourceConfig
@@ -36,6 +36,7 @@ from archiver.store import LinkState, LinkUpdate, Store
 from archiver.timeutil import utcnow
 
 GIVE_UP_AFTER = 3  # an article page that failed this often is not fetched by plain polls
+FUTURE_SLACK = timedelta(days=1)  # a listing date further ahead than this is not trusted
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def _read_listing(
 ) -> Listing:
     """Parse the listing; follow a sitemap index (visited set, depth and count caps)."""
     listing = parse_listing(source.kind, fetched.content, fetched.url, links=source.links_re,
-                            charset=fetched.charset)
+                            charset=fetched.charset, max_bytes=source.max_bytes)
     if source.kind != "sitemap" or not listing.sitemaps:
         return listing
     links = list(listing.links)
@@ -151,7 +152,7 @@ def _read_listing(
             requests += child.requests
             capture(ctx, child, source.name)
             sub = parse_listing("sitemap", child.content, child.url, links=source.links_re,
-                                charset=child.charset)
+                                charset=child.charset, max_bytes=source.max_bytes)
         except ArchiverError as exc:
             requests += getattr(exc, "requests", ())
             event(ctx.logger, "sitemap failed", level=logging.WARNING, source=source.name,
@@ -192,15 +193,18 @@ def plan(links: Sequence[Link], source: SourceConfig,
         state = states.get(identity)
         if state is None and (url in known or url in given_up):
             continue
-        if state is not None and not _changed(link, state):
+        if state is not None and not _changed(link, state, ctx.clock()):
             continue
         todo.append((link, LinkUpdate(identity=identity, url=link.url, lastmod=link.updated,
                                       revisit=source.revisit)))
     return todo
 
 
-def _changed(link: Link, state: LinkState) -> bool:
-    return link.updated is not None and (state.lastmod is None or link.updated > state.lastmod)
+def _changed(link: Link, state: LinkState, now: datetime) -> bool:
+    """The listing says this entry changed: a newer lastmod, not one from the future."""
+    if link.updated is None or link.updated > now + FUTURE_SLACK:
+        return False
+    return state.lastmod is None or link.updated > state.lastmod
 
 
 def revisit_due(source: SourceConfig, ctx: PollContext, *, deadline: float,

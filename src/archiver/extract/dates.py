@@ -1,0 +1,109 @@
+"""Dates as pages write them -> timezone-aware datetimes.
+
+ISO 8601 (with or without a zone), RFC 2822, Unix timestamps (seconds or milliseconds) and
+the free forms python-dateutil reads. A time without a zone is read in the site's zone
+(the rule's ``timezone``), else taken as UTC. A date more than a day after ``now`` is not
+trusted (None): pages carry event dates, copyright years and broken CMS values.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, tzinfo
+from email.utils import parsedate_to_datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil import parser as dateparser
+
+FUTURE_SLACK = timedelta(days=1)
+_EPOCH = re.compile(r"^\s*(\d{9,10}|\d{12,13})(?:\.\d+)?\s*$")
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ ,T]+(\d{1,2}):(\d{2}))?\b")
+_MIN_YEAR = 1990
+_TZINFOS = {"EST": -5 * 3600, "EDT": -4 * 3600, "CST": -6 * 3600, "CDT": -5 * 3600,
+            "MST": -7 * 3600, "MDT": -6 * 3600, "PST": -8 * 3600, "PDT": -7 * 3600,
+            "MSK": 3 * 3600, "KST": 9 * 3600, "JST": 9 * 3600, "CET": 3600, "CEST": 7200,
+            "BST": 3600, "GMT": 0, "UTC": 0, "Z": 0}
+
+
+def zone(name: str | None) -> tzinfo | None:
+    """The ZoneInfo for an IANA name, or None when the name is empty or unknown."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def parse_date(
+    value: object, *, tz: tzinfo | None = None, now: datetime | None = None
+) -> datetime | None:
+    """An aware datetime for ``value``, or None when it is not a trustworthy date."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        parsed: datetime | None = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        parsed = _from_epoch(float(value))
+    elif isinstance(value, str):
+        parsed = _from_text(value.strip()[:100])
+    else:
+        return None
+    if parsed is None:
+        return None
+    if tz is not None and parsed.tzinfo is UTC and _is_epoch(value):
+        parsed = parsed.astimezone(tz)  # a timestamp is shown in the site's own zone
+    if parsed.tzinfo is None or parsed.tzinfo.utcoffset(parsed) is None:
+        parsed = parsed.replace(tzinfo=tz or UTC)
+    if parsed.year < _MIN_YEAR:
+        return None
+    current = now if now is not None else datetime.now(UTC)
+    if current.tzinfo is None:
+        current = current.replace(tzinfo=UTC)
+    if parsed - current > FUTURE_SLACK:
+        return None
+    return parsed
+
+
+def _is_epoch(value: object) -> bool:
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int | float) or bool(isinstance(value, str) and _EPOCH.match(value))
+
+
+def _from_epoch(number: float) -> datetime | None:
+    if number > 1e11:  # milliseconds
+        number /= 1000
+    try:
+        return datetime.fromtimestamp(number, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _from_text(text: str) -> datetime | None:
+    if not text:
+        return None
+    if _EPOCH.match(text):
+        return _from_epoch(float(text))
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        pass
+    m = _DOTTED.match(text)
+    if m:  # 28.04.2023 [14:05]: day first, as everywhere dots are used
+        d, mo, y, hh, mm = (int(g) if g else 0 for g in m.groups())
+        try:
+            return datetime(y, mo, d, hh, mm)
+        except ValueError:
+            return None
+    if re.match(r"^[A-Z][a-z]{2}, \d", text):
+        try:
+            return parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            pass
+    if not re.search(r"\d{4}", text):  # no year: too ambiguous to trust
+        return None
+    try:
+        return dateparser.parse(text, tzinfos=_TZINFOS)
+    except (ValueError, OverflowError, TypeError, LookupError):
+        return None

@@ -1,0 +1,76 @@
+"""The body of a page no rule covers.
+
+1. JSON-LD ``articleBody``, when it is plausible: long enough, not cut short, and its start
+   is visible on the page (so it is the article, not a teaser);
+2. else trafilatura on the already-parsed tree (no second parse, no metadata pass);
+3. then boilerplate lines are removed (read-more and share prompts, newsletter pleas).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import trafilatura
+from lxml.html import HtmlElement
+
+from archiver.extract import jsonld
+from archiver.extract.text import element_text, fold
+
+# a whole line that is only a prompt or a label
+_PROMPT = re.compile(
+    r"^(?:share(?: this(?: article| story)?)?|share on \w+|follow us(?: on \w+)?|sign up|"
+    r"subscribe(?: now)?|advertisement|anzeige|werbung|weiterlesen|click here|copy link|"
+    r"link copied|url is copied|print|comments?|реклама|all news|read more)[\s:.!…>»|-]*$",
+    re.IGNORECASE,
+)
+# a teaser for another story: "Read more: <headline>"
+_TEASER = re.compile(
+    r"^(?:read more|read also|also read|see also|related|more on this|lesen sie auch|"
+    r"mehr zum thema|читайте также|смотрите также)\s*[:»>|-].{0,120}$",
+    re.IGNORECASE,
+)
+MIN_ARTICLE_BODY = 400
+
+
+def json_ld_body(article: dict[str, Any], doc: HtmlElement) -> list[str] | None:
+    raw = article.get("articleBody")
+    if not isinstance(raw, str) or len(raw) < MIN_ARTICLE_BODY:
+        return None
+    body = jsonld.text(raw.replace("\n", " \ue000 ")) or ""
+    if body.endswith(("...", "…")):
+        return None
+    head = fold(body.replace("\ue000", " "))[:60]
+    if not any(head[:40] in element_text(p) for p in doc.iter("p")):
+        return None
+    lines = [fold(x) for x in body.split("\ue000")]
+    return [x for x in lines if x]
+
+
+def trafilatura_body(doc: HtmlElement, url: str) -> list[str]:
+    """Paragraphs trafilatura finds in the tree (which it changes: call it last)."""
+    try:
+        result = trafilatura.bare_extraction(
+            doc, url=url, with_metadata=False, include_comments=False, include_tables=True,
+            include_images=False, include_links=False, deduplicate=False,
+        )
+    except (ValueError, TypeError, AttributeError, RecursionError, IndexError, KeyError):
+        return []
+    if result is None:
+        return []
+    text = getattr(result, "text", None)
+    if text is None and isinstance(result, dict):
+        text = result.get("text")
+    return [fold(line) for line in str(text or "").split("\n") if fold(line)]
+
+
+def clean(paragraphs: list[str]) -> list[str]:
+    """Drop boilerplate lines and exact repeats."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for para in paragraphs:
+        if _PROMPT.match(para) or _TEASER.match(para) or para in seen:
+            continue
+        seen.add(para)
+        out.append(para)
+    return out

@@ -1,0 +1,166 @@
+"""Title and lead: which of the page's candidates is the article's own.
+
+Title: the JSON-LD headline, og:title, twitter:title, the first <h1>, the <title>, each
+without a " - Site" suffix; an <h1> that equals one of the meta titles wins (it is what the
+reader sees), else the first candidate in that order.
+
+Lead (standfirst): the rule's selector, else a visible element after the <h1> marked as a
+lead (class lead/intro/teaser/standfirst/deck/summary/subtitle/excerpt, itemprop
+description), else the visible paragraph the page's description repeats, else the body's
+first paragraph when the description is a cut of it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from lxml.html import HtmlElement
+
+from archiver.extract import jsonld
+from archiver.extract.metadata import PageMeta, description
+from archiver.extract.text import element_text, fold
+
+_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|»|/|\*)\s+|\s*[｜]\s*")
+_BY = re.compile(r"^(?:by|von|par|por)\s", re.IGNORECASE)
+_DATE_LIKE = re.compile(r"^[\d./\- ]{6,12}$")
+_LEAD_CLASS = re.compile(
+    r"(?:^|[\s_-])(?:lead|leadtext|lede|intro|standfirst|deck|dek|summary|subtitle|sub-title|"
+    r"subheadline|subline|excerpt|teaser-text|article-summary|description|abstract|"
+    r"header__lead|news-header__lead|speakable)(?:$|[\s_-])",
+    re.IGNORECASE,
+)
+_LEAD_XPATH = (
+    "//*[@itemprop='description' and not(self::meta)]"
+    "|//*[(self::p or self::div or self::h2 or self::span or self::section) and "
+    "(contains(@class, 'lead') or contains(@class, 'intro') or contains(@class, 'standfirst')"
+    " or contains(@class, 'deck') or contains(@class, 'Dek') or contains(@class, 'summary')"
+    " or contains(@class, 'subtitle') or contains(@class, 'sub-title') or"
+    " contains(@class, 'excerpt') or contains(@class, 'teaser') or contains(@class, 'speakable')"
+    " or contains(@class, 'subline') or contains(@class, 'description'))]"
+)
+_MAX_LEAD = 1500
+_BLOCKISH = "//*[self::p or self::h2 or self::div or self::strong]"
+_CONTAINS = _BLOCKISH + "[string-length(.) < 4000][contains(normalize-space(.), $prefix)]"
+_SHOWN_HEADLINE = "//article//hgroup/*[self::h1 or self::h2]|//article//header//h2"
+_NOT_LEAD_PLACES = ("ancestor::nav|ancestor::aside|ancestor::footer|ancestor::a|ancestor::li|"
+                    "ancestor::button|ancestor::form|ancestor::h1|ancestor::h2|ancestor::h3")
+_PLACE_PREFIX = re.compile(r"^[^\W\d][\w .'-]{0,30}[.:–—-] ?$")
+
+
+def title(meta: PageMeta, doc: HtmlElement, site: str | None) -> str | None:
+    """og:title, JSON-LD headline, twitter:title, <h1>, <title> (without " - Site"), except
+    that when the page has no article <h1> (only one in a nav bar), the headline shown in the
+    article's <hgroup>/<header> wins when the JSON-LD headline agrees with it."""
+    h1 = _article_h1(doc)
+    article = meta.article
+    headline = jsonld.text(article.get("headline"))
+    if h1 is None and headline:
+        shown = next((element_text(h) for h in doc.xpath(_SHOWN_HEADLINE)), None)
+        if shown and fold(shown) == fold(headline):
+            return shown
+    raw = [meta.first("og:title"), headline, meta.first("twitter:title"),
+           jsonld.text(article.get("name"))]
+    candidates = [strip_suffix(c, site) for c in raw if c]
+    if h1 is None:
+        h1 = next((t for t in (element_text(h) for h in doc.iter("h1")) if t), None)
+    candidates += [c for c in (h1, strip_suffix(meta.head_title, site)) if c]
+    return next((c for c in candidates if c), None)
+
+
+def _article_h1(doc: HtmlElement) -> str | None:
+    for h in doc.iter("h1"):
+        text = element_text(h)
+        if 0 < len(text) <= 400 and not h.xpath("ancestor::nav"):
+            return text
+    return None
+
+
+def strip_suffix(text: str | None, site: str | None) -> str | None:
+    """``"Story - Site"`` -> ``"Story"`` when the trailing part names the site or is a date."""
+    if not text:
+        return None
+    parts = _SEPARATORS.split(text)
+    seps = _SEPARATORS.findall(text)
+    names = _site_names(site)
+    while len(parts) > 1:
+        last = fold(parts[-1]).casefold()
+        short = len(last) <= 40
+        if not (last in names or _DATE_LIKE.match(last) or (short and _BY.match(last))
+                or any(short and (n in last or last in n) for n in names)):
+            break
+        parts.pop()
+        seps.pop()
+    out = parts[0] + "".join(s + p for s, p in zip(seps, parts[1:], strict=False))
+    return fold(out) or None
+
+
+def _site_names(site: str | None) -> set[str]:
+    if not site:
+        return set()
+    name = fold(site).casefold()
+    names = {name, name.removeprefix("www.")}
+    names.add(name.split(".")[0] if "." in name and " " not in name else name)
+    return {n for n in names if n}
+
+
+def lead(meta: PageMeta, doc: HtmlElement, title_text: str | None) -> str | None:
+    """A lead the page marks as such, else the visible text its description repeats."""
+    marked = _marked_lead(doc, title_text)
+    if marked:
+        return marked
+    desc = description(meta)
+    return _visible_copy(doc, desc) if desc else None
+
+
+def lead_from_first_paragraph(meta: PageMeta, first_paragraph: str) -> str | None:
+    """The body's first paragraph, when the page's description is (a cut of) it."""
+    desc = description(meta)
+    if not desc:
+        return None
+    cut = desc.rstrip(".… ").removesuffix("...")
+    if len(cut) >= 40 and first_paragraph.startswith(cut):
+        return first_paragraph
+    return None
+
+
+def _marked_lead(doc: HtmlElement, title_text: str | None) -> str | None:
+    for el in doc.xpath(_LEAD_XPATH)[:40]:
+        cls = el.get("class") or ""
+        if el.get("itemprop") != "description" and not _LEAD_CLASS.search(cls):
+            continue
+        if el.xpath(_NOT_LEAD_PLACES) or "newsletter" in cls or "author" in cls:
+            continue
+        if len(el.xpath(".//p")) > 3 or el.xpath(".//h1"):
+            continue
+        text = element_text(el)
+        if not 20 <= len(text) <= _MAX_LEAD or text == title_text:
+            continue
+        if not el.xpath("boolean(preceding::h1)") or not _near_h1(el):
+            continue
+        return text
+    return None
+
+
+def _near_h1(el: HtmlElement, levels: int = 5) -> bool:
+    """True when an <h1> sits in one of the element's nearest ancestors."""
+    return any(ancestor.find(".//h1") is not None for ancestor in list(el.iterancestors())[:levels])
+
+
+def _visible_copy(doc: HtmlElement, desc: str) -> str | None:
+    """A paragraph-like element showing the description: whole, cut short ("..."), or
+    after a short place prefix ("Berlin. " + description)."""
+    cut = desc.rstrip(".… ").removesuffix("...")
+    if len(cut) < 30:
+        return None
+    head = fold(desc)[:24]
+    for el in doc.xpath(_CONTAINS, prefix=head):
+        if el.tag == "div" and len(el) > 3:
+            continue
+        text = element_text(el)
+        if text == desc or (len(text) <= _MAX_LEAD and text.startswith(cut) and desc != cut):
+            return text
+        if text.endswith(desc) and _PLACE_PREFIX.match(text[: len(text) - len(desc)]):
+            return text
+        if len(text) >= 60 and desc.startswith(text) and desc[len(text):][:1] == " ":
+            return text  # the description runs on into the body
+    return None
