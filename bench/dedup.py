@@ -64,7 +64,7 @@ def near_copy(rng: random.Random, vocab: list[str], paragraphs: list[str]) -> li
         out.insert(rng.randint(1, len(out)), sentence(rng, vocab))
     elif edit == "replace":
         i = rng.randrange(len(out))
-        first, _, rest = out[i].partition(". ")
+        _, _, rest = out[i].partition(". ")
         out[i] = f"{sentence(rng, vocab)} {rest}".strip()
     else:
         out.append(f"Reporting by {rng.choice(vocab).title()} {rng.choice(vocab).title()}; "

@@ -35,7 +35,7 @@ def test_intervals(value: object, seconds: float) -> None:
 
 @pytest.mark.parametrize("value", ["5 minutes", "", "-1m", 0, "m", True, "1y"])
 def test_bad_intervals_name_the_key(value: object) -> None:
-    with pytest.raises(ConfigError, match="sources.0..*every"):
+    with pytest.raises(ConfigError, match=r"sources\[0\].*every"):
         parse_config({"sources": [{"name": "a", "url": "https://x.org/", "every": value}]})
 
 

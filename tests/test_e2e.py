@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sitefixture import Site, serve_site
 
 from archiver.cli import main
 from archiver.store import Store
+
+from sitefixture import Site, serve_site
 
 FIXTURES = Path(__file__).parent / "fixtures" / "site"
 FEED = "/rss/v2.xml"
@@ -86,7 +87,7 @@ def article_hits(site: Site) -> int:
 
 def test_poll_archives_all_nine_then_nothing_new(tmp_path: Path, site: Site) -> None:
     config = write_config(tmp_path, site)
-    code, out, err = run("poll", "--config", str(config))
+    code, _out, err = run("poll", "--config", str(config))
     assert code == 0, err
     with Store(tmp_path / "var" / "archive.db") as store:
         assert store.count_articles() == 9
@@ -99,7 +100,7 @@ def test_poll_archives_all_nine_then_nothing_new(tmp_path: Path, site: Site) -> 
     fetched_once = article_hits(site)
     assert fetched_once == 9
 
-    code, out, err = run("poll", "--config", str(config))
+    code, _, err = run("poll", "--config", str(config))
     assert code == 0, err
     with Store(tmp_path / "var" / "archive.db") as store:
         assert store.count_articles() == 9
@@ -187,7 +188,7 @@ def test_private_addresses_are_refused_by_default(tmp_path: Path, site: Site) ->
     text = config.read_text(encoding="utf-8").replace("allow_private = true",
                                                       "allow_private = false")
     config.write_text(text, encoding="utf-8")
-    code, out, _ = run("poll", "tass-en", "--config", str(config))
+    code, _, _ = run("poll", "tass-en", "--config", str(config))
     assert code == 1
     assert sum(site.requests.values()) == 0  # refused before any request was made
     code, out, _ = run("sources", "--format", "json", "--config", str(config))
@@ -222,7 +223,7 @@ def test_bad_input_is_one_line_and_non_zero(tmp_path: Path, site: Site, args: li
     config = write_config(tmp_path, site)
     if "--config" not in args and args[0] != "extract":
         args = [*args, "--config", str(config)]
-    code, out, err = run(*args)
+    code, _out, err = run(*args)
     assert code != 0
     assert message in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1

@@ -12,6 +12,7 @@ import zstandard
 
 from archiver.errors import FetchError, HTTPStatusError
 from archiver.headers import charset, freshness
+
 from servers import Server, conditional, encoded, fetcher, ok, redirect
 
 PAGE = "<html><body><p>BAKU, January 30. /TASS/. Привет</p></body></html>".encode()

@@ -16,6 +16,7 @@ from archiver.errors import (
     HTTPStatusError,
     TooLarge,
 )
+
 from servers import (
     Handler,
     MiB,

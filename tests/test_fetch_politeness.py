@@ -14,6 +14,7 @@ import pytest
 from archiver.errors import FetchError, HTTPStatusError
 from archiver.fetch import Fetcher
 from archiver.politeness import parse_retry_after
+
 from servers import (
     Handler,
     Request,

@@ -12,6 +12,7 @@ import pytest
 
 from archiver.errors import ConnectFailed
 from archiver.fetch import Fetcher
+
 from servers import Server, ok, settings
 
 NAME = "news.example"

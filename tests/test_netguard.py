@@ -13,6 +13,7 @@ import pytest
 from archiver.errors import ConnectFailed, PrivateAddress
 from archiver.fetch import Fetcher
 from archiver.netguard import PinnedBackend, PinnedTransport, is_public, parse_ip
+
 from servers import Server, ok, redirect, settings
 
 PUBLIC = "93.184.216.34"

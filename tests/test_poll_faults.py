@@ -11,10 +11,10 @@ import sys
 import time
 from pathlib import Path
 
+from archiver.store import Store
+
 from servers import Server, drip, encoded, endless, gzip_bomb, never_answer, ok
 from sitefixture import serve_site
-
-from archiver.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "site"
 DEADLINE = 3  # seconds, http.timeout

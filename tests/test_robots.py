@@ -18,6 +18,7 @@ from archiver.errors import (
 )
 from archiver.models import RequestRecord
 from archiver.robots import RobotsCache, product_token, robots_url
+
 from servers import Handler, Request, Server, fetcher, never_answer, ok, redirect, respond, status
 
 UA = "archiver/0.1 (+https://example.org/bot)"

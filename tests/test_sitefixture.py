@@ -11,6 +11,7 @@ import lxml.html
 import pytest
 
 from archiver.listings import parse_listing
+
 from sitefixture import Site, serve_site
 
 SITE = Path(__file__).parent / "fixtures" / "site"

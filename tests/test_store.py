@@ -49,9 +49,9 @@ def test_migrations_are_recorded_and_idempotent(store: Store) -> None:
     assert rows == len(MIGRATIONS)
 
 
-def test_a_later_migration_applies_to_an_existing_archive(tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch
-                                                            ) -> None:
+def test_a_later_migration_applies_to_an_existing_archive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "old.db"
     with Store(path) as old:
         old.migrate()
@@ -60,7 +60,8 @@ def test_a_later_migration_applies_to_an_existing_archive(tmp_path: Path,
     def add_notes(db: sqlite_utils.Database) -> None:
         db["notes"].create({"id": int, "text": str}, pk="id")
 
-    monkeypatch.setattr("archiver.store.schema.MIGRATIONS", [*MIGRATIONS, (999, "notes", add_notes)])
+    monkeypatch.setattr("archiver.store.schema.MIGRATIONS",
+                        [*MIGRATIONS, (999, "notes", add_notes)])
     with Store(path) as new:
         assert new.migrate() == 999
         assert new.count_articles() == 1

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sitefixture import Site, serve_site
 
 from archiver.capture import capture_files, iter_captures, read_capture
 from archiver.cli import main
 from archiver.store import Store
+
+from sitefixture import Site, serve_site
 
 FIXTURES = Path(__file__).parent / "fixtures" / "site"
 SITEMAP = "/arc/outboundfeeds/news-sitemap/"

@@ -237,10 +237,11 @@ def sources(fmt: str, config_path: str | None) -> None:
 def extract(file: Path, url: str | None, charset: str | None, fmt: str,
             config_path: str | None) -> None:
     """Run the extractor on a saved page and print every field."""
+    from archiver.extract import SiteRule
     from archiver.extract import extract as run_extract
     from archiver.render import article_record, article_text, to_json
 
-    rules: tuple[Any, ...] = ()
+    rules: tuple[SiteRule, ...] = ()
     if config_path or Path("config.toml").exists() or os.environ.get("ARCHIVER_CONFIG"):
         rules = _config(config_path).rules
     try:

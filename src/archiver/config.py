@@ -13,14 +13,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from archiver.errors import ConfigError
+
+if TYPE_CHECKING:
+    from archiver.extract.rules import SiteRule
 
 DEFAULT_CONFIG = "config.toml"
 KINDS = ("feed", "sitemap", "page")
 DEFAULT_UA = "archiver/0.1 (+https://github.com/archiver-news/archiver; news archive bot)"
 
+DEFAULT_REVISIT: tuple[timedelta, ...] = (
+    timedelta(hours=1), timedelta(hours=6), timedelta(hours=24))
 _INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
@@ -62,7 +67,7 @@ class SourceConfig:
     every: timedelta = timedelta(minutes=15)
     links: str | None = None  # regex an article URL matches (required for kind = "page")
     enabled: bool = True
-    revisit: tuple[timedelta, ...] = (timedelta(hours=1), timedelta(hours=6), timedelta(hours=24))
+    revisit: tuple[timedelta, ...] = DEFAULT_REVISIT
     max_bytes: int | None = None
 
     @property
@@ -77,7 +82,7 @@ class Config:
     http: HttpSettings = field(default_factory=HttpSettings)
     daemon: DaemonSettings = field(default_factory=DaemonSettings)
     sources: tuple[SourceConfig, ...] = ()
-    rules: tuple[Any, ...] = ()  # archiver.extract.rules.SiteRule, user-defined
+    rules: tuple[SiteRule, ...] = ()  # user-defined site rules ([[rules]])
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
@@ -239,7 +244,7 @@ def _source(data: object, index: int) -> SourceConfig:
     if kind == "page" and not links:
         raise ConfigError(f"{t.key('links')}: missing (a page source needs a links regex)")
     revisit_raw = t.get("revisit", list, None)
-    revisit = SourceConfig.__dataclass_fields__["revisit"].default
+    revisit = DEFAULT_REVISIT
     if revisit_raw is not None:
         revisit = tuple(
             parse_interval(v, f"{t.key('revisit')}[{i}]") for i, v in enumerate(revisit_raw)
@@ -259,7 +264,7 @@ def _source(data: object, index: int) -> SourceConfig:
     return source
 
 
-def _rules(data: object) -> tuple[Any, ...]:
+def _rules(data: object) -> tuple[SiteRule, ...]:
     if not isinstance(data, list):
         raise ConfigError("rules: expected a list of [[rules]] tables")
     from archiver.extract.rules import rule_from_config

@@ -26,7 +26,7 @@ from archiver.errors import (
     PrivateAddress,
     RobotsDisallowed,
 )
-from archiver.extract import extract
+from archiver.extract import SiteRule, extract
 from archiver.fetch import Fetcher
 from archiver.listings import parse_listing
 from archiver.logs import event, get_logger
@@ -46,7 +46,7 @@ class PollContext:
     store: Store
     fetcher: Fetcher
     settings: DaemonSettings = field(default_factory=DaemonSettings)
-    rules: Sequence[object] = ()
+    rules: Sequence[SiteRule] = ()
     stop: threading.Event = field(default_factory=threading.Event)
     clock: Callable[[], datetime] = utcnow
     rand: random.Random = field(default_factory=random.Random)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from archiver.capture import WarcWriter
 from archiver.config import Config
@@ -39,7 +39,7 @@ def poll_now(config: Config, names: Sequence[str] = (), *, progress: bool = Fals
                 raise
 
 
-def _show_progress(futures: list) -> None:  # type: ignore[type-arg]
+def _show_progress(futures: list[Future[PollReport]]) -> None:
     from concurrent.futures import as_completed
 
     from rich.progress import Progress

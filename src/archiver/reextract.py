@@ -18,10 +18,10 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from archiver.capture import CaptureRef, CapturedResponse, capture_files, iter_captures
+from archiver.capture import CapturedResponse, CaptureRef, capture_files, iter_captures
 from archiver.dedup import canonical_url
 from archiver.errors import ArchiverError
-from archiver.extract import extract
+from archiver.extract import SiteRule, extract
 from archiver.store import Store
 
 Progress = Callable[[int], None]  # called with the bytes of captures read since last call
@@ -47,7 +47,7 @@ def _charset(response: CapturedResponse) -> str | None:
 
 
 def reextract(
-    store: Store, root: Path, *, source: str | None = None, rules: Sequence[object] = (),
+    store: Store, root: Path, *, source: str | None = None, rules: Sequence[SiteRule] = (),
     progress: Progress | None = None, stop: threading.Event | None = None,
 ) -> Counter[str]:
     """Re-run extraction over the captures under ``root``; returns outcome counts
@@ -66,7 +66,7 @@ def reextract(
 
 def _one(store: Store, ref: CaptureRef, response: CapturedResponse,
          roles: dict[str, tuple[int, bool]], sources: dict[int, str | None],
-         only: str | None, rules: Sequence[object]) -> str:
+         only: str | None, rules: Sequence[SiteRule]) -> str:
     role = roles.get(ref.record_id)
     if role is not None and not role[1]:
         return "history"

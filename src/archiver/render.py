@@ -61,7 +61,8 @@ def health_records(rows: Sequence[dict[str, Any]], now: datetime) -> list[dict[s
             "last_error": row.get("last_error"),
             "articles": row.get("articles") or 0,
             "polls": polls,
-            "not_modified_share": round((row.get("not_modified") or 0) / polls, 3) if polls else None,
+            "not_modified_share": (
+                round((row.get("not_modified") or 0) / polls, 3) if polls else None),
         })
     return records
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -23,11 +23,11 @@ from typing import Any
 
 import sqlite_utils
 
+from archiver.capture import CaptureRef
 from archiver.config import SourceConfig
+from archiver.dedup import DEFAULT_MAX_DISTANCE
 from archiver.errors import NotFound, StoreError
 from archiver.models import Article, RequestRecord
-from archiver.capture import CaptureRef
-from archiver.dedup import DEFAULT_MAX_DISTANCE
 from archiver.store import schema
 from archiver.store.versions import (
     LinkState,
@@ -175,10 +175,8 @@ class Store:
         with self._lock:
             conns, self._all = self._all, []
         for conn in conns:
-            try:
+            with suppress(sqlite3.Error):
                 conn.close()
-            except sqlite3.Error:
-                pass
         self._local = threading.local()
 
     def __enter__(self) -> Store:
@@ -207,10 +205,8 @@ class Store:
 
     def checkpoint(self) -> None:
         """Fold the WAL back into the database so it stays small over months."""
-        try:
+        with suppress(sqlite3.Error):  # busy readers: the next checkpoint will do it
             self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error:
-            pass  # busy readers: the next checkpoint will do it
 
     # ---- schema
 
@@ -223,7 +219,7 @@ class Store:
     def migrate(self) -> int:
         """Apply the migrations this archive lacks; returns the schema version."""
         with self.transaction():
-            self.db["schema_migrations"].create(
+            self.db.table("schema_migrations").create(
                 {"version": int, "name": str, "applied_at": str}, pk="version",
                 if_not_exists=True,
             )

@@ -16,7 +16,7 @@ FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 
 
 def _m1_core(db: sqlite_utils.Database) -> None:
-    db["sources"].create(
+    db.table("sources").create(
         {
             "name": str, "kind": str, "url": str, "every_s": float, "enabled": int,
             "etag": str, "last_modified": str, "last_polled": str, "last_outcome": str,
@@ -26,7 +26,7 @@ def _m1_core(db: sqlite_utils.Database) -> None:
         pk="name",
         defaults={"error_count": 0, "polls": 0, "not_modified": 0, "enabled": 1},
     )
-    db["articles"].create(
+    db.table("articles").create(
         {
             "id": int, "url": str, "source": str, "agency": str, "site_name": str,
             "title": str, "lead": str, "body": str, "dateline": str,
@@ -41,17 +41,17 @@ def _m1_core(db: sqlite_utils.Database) -> None:
         not_null={"url", "body"},
         defaults={"revision_count": 1, "paywalled": 0},
     )
-    db["articles"].create_index(["url"], unique=True)
+    db.table("articles").create_index(["url"], unique=True)
     for column in ("source", "published", "cluster_id", "language", "content_hash"):
-        db["articles"].create_index([column])
-    db["articles"].enable_fts(list(FTS_COLUMNS), create_triggers=True, tokenize=FTS_TOKENIZE)
-    db["fetches"].create(
+        db.table("articles").create_index([column])
+    db.table("articles").enable_fts(list(FTS_COLUMNS), create_triggers=True, tokenize=FTS_TOKENIZE)
+    db.table("fetches").create(
         {"id": int, "at": str, "source": str, "url": str, "status": int, "bytes": int,
          "ms": int, "error": str},
         pk="id",
     )
-    db["fetches"].create_index(["source", "at"])
-    db["failures"].create(
+    db.table("fetches").create_index(["source", "at"])
+    db.table("failures").create(
         {"url": str, "source": str, "first_at": str, "last_at": str, "attempts": int,
          "final": int, "error": str},
         pk="url", defaults={"final": 0},
@@ -65,12 +65,12 @@ def _m2_versions(db: sqlite_utils.Database) -> None:
     and the SimHash bands that find near-duplicates by index."""
     from archiver.dedup import bands, content_hash, simhash, to_signed64
 
-    db["article_urls"].create(
+    db.table("article_urls").create(
         {"url": str, "article_id": int, "kind": str, "first_seen": str},
         pk="url", foreign_keys=[("article_id", "articles", "id")],
     )
-    db["article_urls"].create_index(["article_id"])
-    db["revisions"].create(
+    db.table("article_urls").create_index(["article_id"])
+    db.table("revisions").create(
         {
             "id": int, "article_id": int, "number": int, "seen_at": str, "content_hash": str,
             "changed": str, "title": str, "lead": str, "body": str, "published": str,
@@ -79,17 +79,17 @@ def _m2_versions(db: sqlite_utils.Database) -> None:
         },
         pk="id", foreign_keys=[("article_id", "articles", "id")],
     )
-    db["revisions"].create_index(["article_id", "number"], unique=True)
-    db["revisions"].create_index(["warc_record_id"])
-    db["link_keys"].create(
+    db.table("revisions").create_index(["article_id", "number"], unique=True)
+    db.table("revisions").create_index(["warc_record_id"])
+    db.table("link_keys").create(
         {"identity": str, "article_id": int, "source": str, "url": str, "lastmod": str,
          "first_seen": str, "last_fetched": str, "revisits": int, "next_revisit": str},
         pk="identity", defaults={"revisits": 0},
     )
-    db["link_keys"].create_index(["source", "next_revisit"])
+    db.table("link_keys").create_index(["source", "next_revisit"])
     for band in range(4):
-        db["articles"].add_column(f"sh{band}", int)
-        db["articles"].create_index([f"sh{band}"])
+        db.table("articles").add_column(f"sh{band}", int)
+        db.table("articles").create_index([f"sh{band}"])
     # bring the rows of an older archive forward: their URL, hashes and first revision
     rows = db.execute(
         "SELECT id, url, fetched_url, title, lead, body, published, updated, first_seen"
