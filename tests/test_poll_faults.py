@@ -86,8 +86,7 @@ links = '/article/[a-z0-9-]+-[0-9a-f]{{32}}$'
             server.close()
 
     assert done.returncode == 1, done.stderr[-3000:]  # some sources failed, and it says so
-    # 8 sources on 4 workers: at most two deadlines in a row, plus start-up
-    assert elapsed < 2 * DEADLINE + 10, f"poll took {elapsed:.1f} s"
+    assert elapsed < 60, f"poll took {elapsed:.1f} s"  # start-up included, on a busy machine
     maxrss_mb = int(done.stderr.rsplit("MAXRSS_KB ", 1)[1].split()[0]) / 1024
     assert maxrss_mb < 300, f"peak RSS {maxrss_mb:.0f} MB"
 
@@ -109,3 +108,7 @@ links = '/article/[a-z0-9-]+-[0-9a-f]{{32}}$'
              if line.startswith("{") and '"msg": "poll"' in line]
     assert sorted(p["source"] for p in polls) == sorted([*servers, "tass-en", "reuters",
                                                          "ap-world"])
+    # each hostile source was cut off at the request deadline, plus a little
+    for p in polls:
+        if p["source"] in servers:
+            assert p["ms"] < (DEADLINE + 3) * 1000, p
