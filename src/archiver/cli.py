@@ -181,8 +181,9 @@ def show(key: str, revisions: bool, diff: bool, fmt: str, config_path: str | Non
     from archiver.store import Store
 
     config = _config(config_path)
+    _require_archive(config.archive.path)
     with Store(config.archive.path) as store:
-        _require_archive(config.archive.path)
+        store.migrate()  # an archive made by an older version gains the revision tables
         record = store.get_article(key)
         if revisions or diff:
             from archiver.revisions import attach_revisions
