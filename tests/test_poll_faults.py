@@ -19,9 +19,12 @@ from sitefixture import serve_site
 FIXTURES = Path(__file__).parent / "fixtures" / "site"
 DEADLINE = 3  # seconds, http.timeout
 MAXRSS_SCRIPT = (
-    "import atexit, resource, sys\n"
-    "atexit.register(lambda: sys.stderr.write("
-    "'MAXRSS_KB %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))\n"
+    # VmHWM: this process image's peak RSS (ru_maxrss would carry the forking parent's)
+    "import atexit, re, sys\n"
+    "def peak():\n"
+    "    status = open('/proc/self/status').read()\n"
+    "    sys.stderr.write('MAXRSS_KB %s\\n' % re.search(r'VmHWM:\\s+(\\d+)', status)[1])\n"
+    "atexit.register(peak)\n"
     "from archiver.cli import main\n"
     "sys.argv = ['archiver', *sys.argv[1:]]\n"
     "main()\n"

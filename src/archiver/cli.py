@@ -122,7 +122,7 @@ def poll(names: tuple[str, ...], config_path: str | None) -> None:
         sys.exit(1)
 
 
-@main.command()
+@main.command(context_settings={"ignore_unknown_options": True})
 @click.argument("query", nargs=-1)
 @click.option("--source", "sources", multiple=True, help="only this source (repeatable)")
 @click.option("--since", help="published on or after: 2024-05-01, 2024-05-01T12:00, 7d, 12h")
@@ -152,7 +152,7 @@ def search(query: tuple[str, ...], sources: tuple[str, ...], since: str | None,
     options: dict[str, Any] = {
         "raw": raw, "source": sources, "lang": lang,
         "since": searching.parse_when(since, now) if since else None,
-        "until": searching.parse_when(until, now) if until else None,
+        "until": searching.parse_when(until, now, end=True) if until else None,
     }
     if count_only:
         counts = searching.count(config.archive.path, text, **options)

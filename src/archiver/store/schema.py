@@ -112,7 +112,24 @@ def _m2_versions(db: sqlite_utils.Database) -> None:
              updated, fetched])
 
 
+def _m3_lean_updates(db: sqlite_utils.Database) -> None:
+    """Re-index a story in FTS only when its text changes, not when ``last_seen`` or
+    ``cluster_id`` moves; an index for the newest stories of one source."""
+    cols = ", ".join(FTS_COLUMNS)
+    old = ", ".join(f"old.{c}" for c in FTS_COLUMNS)
+    new = ", ".join(f"new.{c}" for c in FTS_COLUMNS)
+    db.execute("DROP TRIGGER IF EXISTS articles_au")
+    db.execute(
+        f"CREATE TRIGGER articles_au AFTER UPDATE OF {cols} ON articles BEGIN"
+        f" INSERT INTO articles_fts (articles_fts, rowid, {cols})"
+        f" VALUES('delete', old.rowid, {old});"
+        f" INSERT INTO articles_fts (rowid, {cols}) VALUES (new.rowid, {new});"
+        " END")
+    db.table("articles").create_index(["source", "published"])
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "core: sources, articles + FTS5, fetches, failures", _m1_core),
     (2, "versions: article_urls, revisions, link_keys, simhash bands", _m2_versions),
+    (3, "FTS re-indexed on text updates only; index on source, published", _m3_lean_updates),
 ]

@@ -1,0 +1,323 @@
+"""Reading the archive: full-text search, totals per source, --since/--until parsing.
+
+The archive is opened read-only (``mode=ro``) with a busy timeout, so searching while the
+daemon writes (WAL) never fails with "database is locked" and never writes anything.
+
+Ranking is FTS5's bm25 with the title weighted above the lead and the lead above the body.
+Results are collapsed to one hit per story cluster (``cluster_id``; NULL is its own cluster)
+unless ``all_versions``. Snippets come from FTS5 ``snippet()`` with ``HL_START``/``HL_END``
+around the matched words; ``archiver.searchformat`` turns them into highlight or drops them.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from archiver.errors import QueryError, StoreError
+from archiver.models import SearchHit
+from archiver.query import Query, parse_query
+
+HL_START = "\ue000"  # private-use characters: never typed, never in news copy
+HL_END = "\ue001"
+ELLIPSIS = "…"
+SNIPPET_TOKENS = 24
+WEIGHTS = (10.0, 3.0, 1.0)  # bm25 weights of title, lead, body
+BUSY_TIMEOUT_S = 30.0
+SORTS = ("relevance", "newest")
+
+_WEIGHTS = ", ".join(f"{w:.1f}" for w in WEIGHTS)
+_RANK = f"bm25({_WEIGHTS})"  # for ``rank MATCH``
+_BM25 = f"bm25(articles_fts, {_WEIGHTS})"  # as a column
+_SNIPPET = f"snippet(articles_fts, {{}}, '{HL_START}', '{HL_END}', '{ELLIPSIS}', {SNIPPET_TOKENS})"
+_RELATIVE_RE = re.compile(r"^(\d{1,6})\s*(s|m|min|h|d|w|y)$")
+_RELATIVE_UNITS = {
+    "s": timedelta(seconds=1),
+    "m": timedelta(minutes=1),
+    "min": timedelta(minutes=1),
+    "h": timedelta(hours=1),
+    "d": timedelta(days=1),
+    "w": timedelta(weeks=1),
+    "y": timedelta(days=365),
+}
+
+
+@contextmanager
+def connect_readonly(db_path: Path) -> Iterator[sqlite3.Connection]:
+    """A read-only connection to the archive, with a busy timeout; friendly errors."""
+    path = Path(db_path)
+    if not path.is_file():
+        raise StoreError(f"no archive at {path} (run `archiver poll` first, or check --config)")
+    uri = path.resolve().as_uri() + "?mode=ro"
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open the archive {path}: {exc}") from exc
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        yield conn
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"cannot read the archive {path}: {exc}") from exc
+    finally:
+        conn.close()
+
+
+def parse_when(text: str, now: datetime, *, end: bool = False) -> datetime:
+    """A --since/--until value: ``7d``/``12h``/``30m``/``2w``/``1y`` ago, ``today``,
+    ``yesterday``, ``2021``, ``2021-01``, ``2021-01-30`` or an ISO datetime (UTC unless it
+    says otherwise). With ``end=True`` a date without a time means the end of that period
+    (the start of the next day/month/year), so ``--until 2021-01-30`` includes that day.
+    """
+    value = " ".join(text.split()).lower()
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    m = _RELATIVE_RE.match(value)
+    if m:
+        try:
+            return now - int(m.group(1)) * _RELATIVE_UNITS[m.group(2)]
+        except OverflowError:
+            raise QueryError(f"date too far back: {text!r}") from None
+    midnight = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if value in ("today", "yesterday"):
+        day = midnight - timedelta(days=1 if value == "yesterday" else 0)
+        return day + timedelta(days=1) if end else day
+    try:
+        if re.fullmatch(r"\d{4}", value):
+            year = int(value)
+            return datetime(year + 1 if end else year, 1, 1, tzinfo=UTC)
+        if re.fullmatch(r"\d{4}-\d{2}", value):
+            year, month = int(value[:4]), int(value[5:])
+            start = datetime(year, month, 1, tzinfo=UTC)
+            if not end:
+                return start
+            return datetime(year + month // 12, month % 12 + 1, 1, tzinfo=UTC)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+            day_start = datetime.fromisoformat(value).replace(tzinfo=UTC)
+            return day_start + timedelta(days=1) if end else day_start
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}[t ][0-9:.,]+(z|[+-][0-9:]+)?", value):
+            when = datetime.fromisoformat(value.upper().replace(" ", "T"))
+            return when if when.tzinfo else when.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        pass
+    raise QueryError(
+        f"not a date: {text!r} (use 2021-01-30, 2021-01-30T09:00, 2021-01, 7d, 12h, 2w or today)"
+    )
+
+
+def _iso(when: datetime) -> str:
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).isoformat()
+
+
+def _filters(
+    query: Query,
+    source: Sequence[str],
+    since: datetime | None,
+    until: datetime | None,
+    lang: str | None,
+) -> tuple[str, list[object]]:
+    """The WHERE conditions on ``a`` (articles) besides MATCH, and their parameters."""
+    clauses: list[str] = []
+    params: list[object] = []
+    wanted = set(query.sources)
+    if source:
+        wanted = set(source) if not wanted else wanted & set(source)
+        if not wanted:
+            clauses.append("0")  # source: in the query and --source disagree
+    if wanted:
+        clauses.append(f"a.source IN ({','.join('?' * len(wanted))})")
+        params.extend(sorted(wanted))
+    if query.exclude_sources:
+        marks = ",".join("?" * len(query.exclude_sources))
+        clauses.append(f"coalesce(a.source, '') NOT IN ({marks})")
+        params.extend(query.exclude_sources)
+    if since is not None:
+        clauses.append("a.published >= ?")
+        params.append(_iso(since))
+    if until is not None:
+        clauses.append("a.published < ?")
+        params.append(_iso(until))
+    if lang:
+        clauses.append("a.language = ?")
+        params.append(lang.strip().lower())
+    return "".join(f" AND {c}" for c in clauses), params
+
+
+def _run(conn: sqlite3.Connection, sql: str, params: Sequence[object], query: Query) -> list:
+    try:
+        return conn.execute(sql, params).fetchall()
+    except sqlite3.OperationalError as exc:
+        message = str(exc)
+        if any(word in message for word in ("locked", "busy", "disk", "no such table")):
+            raise StoreError(f"cannot read the archive: {message}") from exc
+        if query.raw:
+            raise QueryError(f"invalid FTS5 query: {message}") from exc
+        raise QueryError(f"cannot run this query ({message}); try --raw or fewer symbols") from exc
+
+
+def _published(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        when = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _lead_snippet(lead: str | None, body: str | None) -> str:
+    words = (lead or body or "").split()
+    text = " ".join(words[:SNIPPET_TOKENS])
+    return text + (ELLIPSIS if len(words) > SNIPPET_TOKENS else "")
+
+
+def search(
+    db_path: Path,
+    text: str,
+    *,
+    raw: bool = False,
+    source: Sequence[str] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+    lang: str | None = None,
+    limit: int = 20,
+    sort: str = "relevance",
+    all_versions: bool = False,
+) -> list[SearchHit]:
+    """Search the archive; best first (or newest first), one hit per story unless all_versions.
+
+    A query of ``source:`` filters only lists that source's articles, newest first.
+    """
+    if sort not in SORTS:
+        raise QueryError(f"unknown sort {sort!r} (use {' or '.join(SORTS)})")
+    if limit < 1:
+        raise QueryError("--limit must be at least 1")
+    query = parse_query(text, raw=raw)
+    where, params = _filters(query, source, since, until, lang)
+    # the ranked ids first (the FTS index only, plus the row when a filter needs it); then
+    # the rows of the best few, collapsed per story; then snippets of the ones kept
+    newest = " ORDER BY a.published DESC, a.id DESC"
+    if query.is_empty:
+        sql = f"SELECT a.id, NULL FROM articles a WHERE 1{where}{newest}"
+    else:
+        params = [query.match, *params]
+        if sort == "newest":
+            sql = ("SELECT a.id, NULL FROM articles_fts JOIN articles a"
+                   f" ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?{where}{newest}")
+        elif where:  # FTS5 hands rows over best first: the join stops at LIMIT passing rows
+            sql = ("SELECT a.id, articles_fts.rank FROM articles_fts JOIN articles a"
+                   f" ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?"
+                   f" AND articles_fts.rank MATCH '{_RANK}'{where} ORDER BY articles_fts.rank")
+        else:  # bm25() sorted by SQLite's top-N sorter: cheaper than FTS5's ORDER BY rank
+            sql = (f"SELECT rowid, {_BM25} AS score FROM articles_fts"
+                   " WHERE articles_fts MATCH ? ORDER BY score")
+    with connect_readonly(db_path) as conn:
+        rows = _collapse(conn, sql, params, query, limit, all_versions)
+        snippets = _snippets(conn, query, [row[0] for row in rows])
+    return [
+        SearchHit(
+            id=row[0],
+            url=row[1],
+            source=row[2],
+            title=row[3],
+            published=_published(row[4]),
+            language=row[5],
+            cluster_id=row[6],
+            rank=row[7],
+            snippet=snippets.get(row[0]) or _lead_snippet(row[8], row[9]),
+        )
+        for row in rows
+    ]
+
+
+def _details(conn: sqlite3.Connection, ranked: list, query: Query) -> list:
+    """The rows of ``ranked`` (id, score) pairs, in that order, with the score appended."""
+    if not ranked:
+        return []
+    marks = ",".join("?" * len(ranked))
+    text = ", a.lead, a.body" if query.is_empty else ", NULL, NULL"
+    sql = (f"SELECT a.id, a.url, a.source, a.title, a.published, a.language, a.cluster_id{text}"
+           f" FROM articles a WHERE a.id IN ({marks})")
+    found = {row[0]: row for row in _run(conn, sql, [r[0] for r in ranked], query)}
+    return [(*found[i][:7], score, *found[i][7:]) for i, score in ranked if i in found]
+
+
+def _collapse(
+    conn: sqlite3.Connection,
+    sql: str,
+    params: list[object],
+    query: Query,
+    limit: int,
+    all_versions: bool,
+) -> list:
+    """The first ``limit`` rows, keeping the best row of each story cluster.
+
+    Fetches a few ids more than asked and quadruples until enough clusters are found, so the
+    common case (few duplicates) costs one ranked query with a small LIMIT.
+    """
+    fetch = limit if all_versions else limit * 2
+    while True:
+        ranked = _run(conn, sql + " LIMIT ?", [*params, fetch], query)
+        rows = _details(conn, ranked, query)
+        if all_versions:
+            return rows
+        kept: list = []
+        clusters: set[int] = set()
+        for row in rows:
+            cluster = row[6] if row[6] is not None else row[0]
+            if cluster not in clusters:
+                clusters.add(cluster)
+                kept.append(row)
+        if len(kept) >= limit or len(ranked) < fetch:
+            return kept[:limit]
+        fetch *= 4
+
+
+def _snippets(conn: sqlite3.Connection, query: Query, ids: list[int]) -> dict[int, str]:
+    """The body's words in context when the body matches, else the best column's."""
+    if query.is_empty or not ids:
+        return {}
+    snippets: dict[int, str] = {}
+    for column in (2, -1):
+        wanted = [i for i in ids if i not in snippets]
+        if not wanted:
+            break
+        sql = (f"SELECT rowid, {_SNIPPET.format(column)} FROM articles_fts"
+               f" WHERE articles_fts MATCH ? AND rowid IN ({','.join('?' * len(wanted))})")
+        for rowid, snippet in _run(conn, sql, [query.match, *wanted], query):
+            if snippet and (HL_START in snippet or column == -1):
+                snippets[rowid] = snippet
+    return snippets
+
+
+def count(
+    db_path: Path,
+    text: str,
+    *,
+    raw: bool = False,
+    source: Sequence[str] = (),
+    since: datetime | None = None,
+    until: datetime | None = None,
+    lang: str | None = None,
+) -> list[tuple[str, int]]:
+    """Matching articles per source, most first (every version: no cluster collapse)."""
+    query = parse_query(text, raw=raw)
+    where, params = _filters(query, source, since, until, lang)
+    if query.is_empty:
+        sql = f"SELECT a.source, count(*) FROM articles a WHERE 1{where}"
+    else:
+        sql = (
+            "SELECT a.source, count(*) FROM articles_fts"
+            " JOIN articles a ON a.id = articles_fts.rowid"
+            f" WHERE articles_fts MATCH ?{where}"
+        )
+        params = [query.match, *params]
+    sql += " GROUP BY a.source ORDER BY count(*) DESC, a.source"
+    with connect_readonly(db_path) as conn:
+        rows = _run(conn, sql, params, query)
+    return [(name if name is not None else "(none)", int(n)) for name, n in rows]

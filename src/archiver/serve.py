@@ -1,0 +1,168 @@
+"""``archiver serve``: Datasette on the archive, read-only, with shipped metadata.
+
+How the archive is opened: Datasette's normal (mutable) mode, whose read connections are
+``file:...?mode=ro``; nothing here ever writes. Not ``--immutable``: immutable tells SQLite
+the file never changes, so it skips locking and ignores the WAL; with the daemon writing,
+committed articles still in the WAL would be invisible and a checkpoint running under a
+reader could hand it a torn page ("database disk image is malformed"). In WAL mode a
+read-only reader never blocks the writer and is never blocked by it.
+
+The metadata (``datasette_metadata.json``, package data beside this module) gives titles and
+descriptions, wires ``articles_fts`` to the articles table, facets, newest-first order and
+canned queries. A small Datasette plugin registered here replaces Datasette's ``escape_fts``
+with archiver's own query language, so the search box accepts the same syntax as
+``archiver search`` and no typed string becomes an FTS5 syntax error.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import signal
+import sqlite3
+import sys
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from archiver.errors import QueryError, StoreError
+from archiver.query import parse_query
+from archiver.search import connect_readonly
+
+METADATA_FILE = "datasette_metadata.json"
+TEMPLATE_DB_NAME = "archive"
+SQL_TIME_LIMIT_MS = 3000
+SETTINGS: dict[str, int | str] = {
+    "truncate_cells_html": 240,  # a story at a glance: body cut in the HTML tables
+    "default_page_size": 50,
+    "facet_time_limit_ms": 1000,
+    "suggest_facets": "off",  # suggestions scan every column: slow on millions of rows
+    "max_returned_rows": 1000,
+}
+NOTHING = '""'  # an FTS5 expression that is valid and matches no row
+
+
+# ---------------------------------------------------------------- the Datasette plugin
+
+
+def archiver_match(text: str | None) -> str:
+    """SQL function: what a user typed -> a safe FTS5 expression (archiver's language)."""
+    try:
+        query = parse_query(text or "")
+    except QueryError:
+        return NOTHING
+    return query.match or NOTHING
+
+
+def prepare_connection(conn: sqlite3.Connection) -> None:
+    conn.execute("PRAGMA busy_timeout = 10000")
+    conn.create_function("archiver_match", 1, archiver_match, deterministic=True)
+    # the table page's search box calls escape_fts(:search): give it archiver's language
+    conn.create_function("escape_fts", 1, archiver_match, deterministic=True)
+
+
+def register_plugin() -> None:
+    """Register the hook with Datasette (once); runs last, so its escape_fts wins."""
+    from datasette import hookimpl
+    from datasette.plugins import pm
+
+    if pm.get_plugin("archiver") is None:
+        plugin = type(sys)("archiver_datasette_plugin")
+        plugin.prepare_connection = hookimpl(trylast=True)(prepare_connection)  # type: ignore[attr-defined]
+        pm.register(plugin, name="archiver")
+
+
+# ---------------------------------------------------------------- metadata and argv
+
+
+def load_metadata(db_name: str, *, has_revisions: bool = True) -> dict[str, Any]:
+    """The shipped metadata, keyed by this database's name (the file's stem)."""
+    text = resources.files("archiver").joinpath(METADATA_FILE).read_text(encoding="utf-8")
+    metadata: dict[str, Any] = json.loads(text)
+    database = metadata["databases"].pop(TEMPLATE_DB_NAME)
+    if not has_revisions:  # the revisions table comes with a later schema version
+        database["queries"].pop("article_revisions", None)
+        database["tables"].pop("revisions", None)
+    metadata["databases"][db_name] = database
+    return metadata
+
+
+def _has_table(db_path: Path, name: str) -> bool:
+    with connect_readonly(db_path) as conn:
+        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "articles" not in tables:
+        raise StoreError(f"{db_path} is not an archiver archive (no articles table)")
+    return name in tables
+
+
+def write_metadata(db_path: Path, dest: Path) -> Path:
+    """Write the metadata for ``db_path`` to ``dest`` (JSON) and return it."""
+    metadata = load_metadata(Path(db_path).stem, has_revisions=_has_table(db_path, "revisions"))
+    dest.write_text(json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8")
+    return dest
+
+
+def build_datasette_argv(
+    db_path: Path,
+    metadata_path: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    time_limit_ms: int = SQL_TIME_LIMIT_MS,
+    python: str = sys.executable,
+) -> list[str]:
+    """The command that runs Datasette with archiver's plugin: ``python -m archiver.serve ...``.
+
+    Everything after ``-m archiver.serve`` is plain ``datasette`` arguments.
+    """
+    argv = [python, "-m", "archiver.serve", "serve", str(Path(db_path).resolve()),
+            "--metadata", str(metadata_path), "--host", host, "--port", str(port),
+            "--setting", "sql_time_limit_ms", str(time_limit_ms)]
+    for name, value in SETTINGS.items():
+        argv += ["--setting", name, str(value)]
+    return argv
+
+
+def run_datasette(args: list[str]) -> int:
+    """Run Datasette's command line in this process, with the plugin; returns an exit code."""
+    from datasette.cli import cli
+
+    register_plugin()
+    _exit_cleanly_on_sigterm()
+    try:
+        cli.main(args=args, prog_name="archiver serve", standalone_mode=False)
+    except SystemExit as exc:  # uvicorn exits 1 when it cannot bind
+        return exc.code if isinstance(exc.code, int) else 1
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """uvicorn shuts down gracefully on SIGTERM, then re-raises it: make that an exit 0."""
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(0)
+
+    with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+        signal.signal(signal.SIGTERM, stop)
+
+
+def serve(
+    db_path: Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    time_limit_ms: int = SQL_TIME_LIMIT_MS,
+) -> int:
+    """Serve the archive in Datasette until interrupted; returns the exit code."""
+    db_path = Path(db_path)
+    with tempfile.TemporaryDirectory(prefix="archiver-serve-") as tmp:
+        metadata = write_metadata(db_path, Path(tmp) / "metadata.json")
+        argv = build_datasette_argv(db_path, metadata, host=host, port=port,
+                                    time_limit_ms=time_limit_ms)
+        return run_datasette(argv[3:])
+
+
+if __name__ == "__main__":
+    sys.exit(run_datasette(sys.argv[1:]))
