@@ -111,6 +111,7 @@ def run(config_path: str | None) -> None:
 @friendly
 def poll(names: tuple[str, ...], config_path: str | None) -> None:
     """Poll now: every enabled source, or the NAMES given. Exit 1 if any failed."""
+    from archiver.pipeline import is_failure
     from archiver.polling import poll_now
     from archiver.render import plain_table, poll_summary
 
@@ -118,7 +119,7 @@ def poll(names: tuple[str, ...], config_path: str | None) -> None:
     setup_logging()
     reports = poll_now(config, names, progress=sys.stderr.isatty())
     click.echo(plain_table(poll_summary(reports)))
-    if any(r.outcome in ("failed", "blocked") for r in reports):
+    if any(is_failure(r) for r in reports):
         sys.exit(1)
 
 

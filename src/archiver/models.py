@@ -138,7 +138,7 @@ class PollReport:
     """The outcome of one poll of one source (one log line)."""
 
     source: str
-    outcome: str  # "ok" | "not_modified" | "failed" | "blocked" | "partial"
+    outcome: str  # "ok" | "not_modified" | "failed" | "blocked" (robots, private address)
     new: int = 0  # articles archived by this poll
     seen: int = 0  # links in the listing
     skipped: int = 0  # links already archived, not fetched

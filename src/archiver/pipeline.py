@@ -52,15 +52,15 @@ class PollContext:
     rand: random.Random = field(default_factory=random.Random)
     logger: logging.Logger = field(default_factory=get_logger)
     captures: WarcWriter | None = None  # raw capture of every response (None: off)
-    on_article: Callable[[str, str], None] | None = None  # (url, outcome) for progress
-
-
-def _listing_kind(source: SourceConfig) -> str:
-    return "sitemap" if source.kind == "sitemap" else "feed" if source.kind == "feed" else "page"
 
 
 def _outcome_of(exc: BaseException) -> str:
     return "blocked" if isinstance(exc, RobotsDisallowed | PrivateAddress) else "failed"
+
+
+def is_failure(report: PollReport) -> bool:
+    """A poll whose listing could not be read (the exit status of `archiver poll`)."""
+    return report.outcome in ("failed", "blocked")
 
 
 def poll_source(source: SourceConfig, ctx: PollContext) -> PollReport:
@@ -71,7 +71,7 @@ def poll_source(source: SourceConfig, ctx: PollContext) -> PollReport:
     requests: list[RequestRecord] = []
     try:
         fetched = ctx.fetcher.get(
-            source.url, kind=_listing_kind(source), etag=state.etag,
+            source.url, kind=source.kind, etag=state.etag,
             last_modified=state.last_modified, max_bytes=source.max_bytes,
         )
         requests += fetched.requests
@@ -278,8 +278,6 @@ def archive_link(link: Link, source: SourceConfig, ctx: PollContext,
     level = logging.WARNING if outcome == "failed" else logging.INFO
     event(ctx.logger, "article", level=level, source=source.name, url=url, outcome=outcome,
           ms=int((time.monotonic() - t0) * 1000), error=error)
-    if ctx.on_article:
-        ctx.on_article(url, outcome)
     return outcome, error
 
 
@@ -293,7 +291,3 @@ def _report(ctx: PollContext, source: SourceConfig, outcome: str, t0: float, *,
     event(ctx.logger, "poll", level=level, source=source.name, outcome=outcome, new=new,
           seen=seen, skipped=skipped, failed=failed, ms=report.ms, error=error)
     return report
-
-
-def is_failure(report: PollReport) -> bool:
-    return report.outcome in ("failed", "blocked")
