@@ -47,10 +47,12 @@ class Watch:
             self.most = max(self.most, self.active)
         try:
             server.closing.wait(self.seconds)
-            respond(conn, 200, [("Content-Type", "text/html")], self.body)
         finally:
+            # counted down before answering: once the answer is out the client may send
+            # the next request, which must not be seen as overlapping this one
             with self._lock:
                 self.active -= 1
+        respond(conn, 200, [("Content-Type", "text/html")], self.body)
 
     def gaps(self) -> list[float]:
         return [b - a for a, b in zip(self.starts, self.starts[1:], strict=False)]
