@@ -13,7 +13,7 @@ from pathlib import Path
 
 from archiver.store import Store
 
-from servers import Server, drip, encoded, endless, gzip_bomb, never_answer, ok
+from servers import Server, drip, encoded, endless, gzip_bomb, never_answer, ok, status
 from sitefixture import serve_site
 
 FIXTURES = Path(__file__).parent / "fixtures" / "site"
@@ -42,6 +42,9 @@ def test_hostile_sources_do_not_hurt_the_good_ones(tmp_path: Path) -> None:
         "robots": Server({
             "/robots.txt": ok(b"User-agent: *\nDisallow: /\n",
                               headers=[("Content-Type", "text/plain")]),
+            "/feed.xml": ok(b"<rss/>", headers=[("Content-Type", "application/rss+xml")])}),
+        "robots-down": Server({
+            "/robots.txt": status(503),
             "/feed.xml": ok(b"<rss/>", headers=[("Content-Type", "application/rss+xml")])}),
     }
     for server in servers.values():
@@ -102,6 +105,10 @@ links = '/article/[a-z0-9-]+-[0-9a-f]{{32}}$'
     assert health["silent"]["last_error"].startswith("timed out")
     assert "robots" in health["robots"]["last_error"]
     assert health["robots"]["last_outcome"] == "blocked"
+    # a robots.txt that cannot be read keeps us out for now, but the host is failing
+    assert health["robots-down"]["last_outcome"] == "failed"
+    assert "robots.txt" in health["robots-down"]["last_error"]
+    assert "503" in health["robots-down"]["last_error"]
     for name in ("tass-en", "reuters", "ap-world"):
         assert health[name]["last_outcome"] == "ok" and health[name]["error_count"] == 0
     for name in servers:

@@ -92,7 +92,15 @@ class HTTPStatusError(FetchError):
 
 
 class RobotsDisallowed(FetchError):
+    """robots.txt forbids the URL; ``unreachable`` when it could not be read at all
+    (5xx, timeout, no connection: RFC 9309 says disallow until it can be read)."""
+
     kind = "robots"
+
+    def __init__(self, message: str, *, url: str | None = None,
+                 unreachable: bool = False) -> None:
+        super().__init__(message, url=url)
+        self.unreachable = unreachable
 
 
 class ParseError(ArchiverError):

@@ -55,7 +55,11 @@ class PollContext:
 
 
 def _outcome_of(exc: BaseException) -> str:
-    return "blocked" if isinstance(exc, RobotsDisallowed | PrivateAddress) else "failed"
+    """Blocked when the site or the config forbids the fetch; "failed" when it broke
+    (a robots.txt that cannot be read means the host is failing, not that it said no)."""
+    if isinstance(exc, RobotsDisallowed):
+        return "failed" if exc.unreachable else "blocked"
+    return "blocked" if isinstance(exc, PrivateAddress) else "failed"
 
 
 def is_failure(report: PollReport) -> bool:

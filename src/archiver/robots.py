@@ -83,7 +83,7 @@ class RobotsCache:
         """Raise RobotsDisallowed unless ``url`` may be fetched; return the Crawl-delay."""
         answer = self._answer(robots_url(url), records)
         if answer.closed:
-            raise RobotsDisallowed(answer.closed, url=url)
+            raise RobotsDisallowed(answer.closed, url=url, unreachable=True)
         if answer.rules is not None and not answer.rules.can_fetch(url, self.token):
             host = urlsplit(url).netloc
             raise RobotsDisallowed(f"robots.txt of {host} disallows {url}", url=url)
