@@ -237,3 +237,22 @@ def test_reextract_rebuilds_the_same_articles_from_the_captures_alone(tmp_path: 
             f"SELECT {columns} FROM articles ORDER BY url")]
         assert store.integrity_problems() == []
     assert after == before
+
+
+def test_a_story_removed_from_its_site_is_marked_gone_and_kept(tmp_path: Path,
+                                                              site: Site) -> None:
+    config = config_for(tmp_path, site, revisit='["1s", "2s"]')
+    cli("poll", "--config", str(config))
+    site.delete(WINDMILL)
+    time.sleep(1.2)
+    cli("poll", "--config", str(config))  # the 1 s revisit finds a 404
+    shown = json.loads(cli("show", site.url(WINDMILL), "--format", "json",
+                           "--config", str(config)))
+    assert shown["gone_at"] is not None
+    assert "millwrights" in shown["body"]  # what the agency said is still there
+    assert "gone since" in cli("show", site.url(WINDMILL), "--config", str(config))
+    site.put(WINDMILL, WINDMILL_FILE.read_bytes())  # back again at the next revisit
+    time.sleep(1.0)
+    cli("poll", "--config", str(config))
+    with Store(tmp_path / "archive.db") as store:
+        assert store.get_article(site.url(WINDMILL))["gone_at"] is None

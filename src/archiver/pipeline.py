@@ -245,11 +245,12 @@ def capture(ctx: PollContext, fetched: Fetched, source: str,
 def archive_link(link: Link, source: SourceConfig, ctx: PollContext,
                  update: LinkUpdate | None = None) -> tuple[str, str | None]:
     """Fetch, capture, extract and store one article page; returns the outcome
-    ("new" | "revision" | "unchanged" | "alias" | "skipped" | "failed") and an error."""
+    ("new" | "revision" | "unchanged" | "alias" | "skipped" | "gone" | "failed") and an
+    error. "gone": a revisit found the archived story removed from its site."""
     t0 = time.monotonic()
     store = ctx.store
     requests: tuple[RequestRecord, ...] = ()
-    outcome, error, url = "failed", None, link.url
+    outcome, error, url, gone = "failed", None, link.url, False
     try:
         fetched = ctx.fetcher.get(link.url, kind="page")
         requests = fetched.requests
@@ -269,17 +270,20 @@ def archive_link(link: Link, source: SourceConfig, ctx: PollContext,
     except ArchiverError as exc:
         requests = requests or getattr(exc, "requests", ())
         error = str(exc)
+        gone = isinstance(exc, HTTPStatusError) and exc.status in (404, 410)
     except (RecursionError, MemoryError, ValueError, TypeError) as exc:  # parser bugs
         error = f"{type(exc).__name__}: {exc}"
     store.record_fetches(source.name, requests)
     if outcome == "failed" and update is not None and update.revisited:
-        # a story gone since (404) or failing: the ladder moves on all the same
+        # a story gone since (404/410) is marked so; the ladder moves on all the same
+        if gone and store.mark_gone(canonical_url(link.url), ctx.clock()):
+            outcome = "gone"
         store.remember_link(update, source=source.name, seen_at=ctx.clock())
     elif outcome in ("failed", "skipped"):
         # a page that is not an article is given up on at once; a failure gets retries
         store.record_failure(canonical_url(link.url), source.name, error or outcome,
                              ctx.clock(), final=outcome == "skipped")
-    level = logging.WARNING if outcome == "failed" else logging.INFO
+    level = logging.WARNING if outcome in ("failed", "gone") else logging.INFO
     event(ctx.logger, "article", level=level, source=source.name, url=url, outcome=outcome,
           ms=int((time.monotonic() - t0) * 1000), error=error)
     return outcome, error

@@ -149,6 +149,7 @@ def article_text(record: dict[str, Any]) -> str:
         ("paywalled", "yes" if record.get("paywalled") else None),
         ("first seen", record.get("first_seen")),
         ("last seen", record.get("last_seen")),
+        ("gone since", record.get("gone_at")),
     ]
     lines = [f"{k:<10} {escape(v)}" for k, v in head if v not in (None, "", [])]
     for name in ("lead", "body"):

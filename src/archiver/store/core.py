@@ -394,6 +394,15 @@ class Store:
                           lastmod=link.lastmod, seen_at=seen_at, revisit=link.revisit,
                           revisited=link.revisited)
 
+    def mark_gone(self, url: str, at: datetime) -> bool:
+        """Note that the story at ``url`` was removed from its site (a 404/410 on revisit);
+        its text and versions stay. Returns whether an archived story was marked."""
+        with self.transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE articles SET gone_at = coalesce(gone_at, ?) WHERE id ="
+                " (SELECT article_id FROM article_urls WHERE url = ?)", (to_iso(at), url))
+        return cursor.rowcount > 0
+
     def link_states(self, identities: Iterable[str]) -> dict[str, LinkState]:
         keys = list(dict.fromkeys(identities))
         states: dict[str, LinkState] = {}

@@ -128,8 +128,14 @@ def _m3_lean_updates(db: sqlite_utils.Database) -> None:
     db.table("articles").create_index(["source", "published"])
 
 
+def _m4_gone(db: sqlite_utils.Database) -> None:
+    """When a revisit found a story removed from its site (404 or 410)."""
+    db.table("articles").add_column("gone_at", str)
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "core: sources, articles + FTS5, fetches, failures", _m1_core),
     (2, "versions: article_urls, revisions, link_keys, simhash bands", _m2_versions),
     (3, "FTS re-indexed on text updates only; index on source, published", _m3_lean_updates),
+    (4, "articles.gone_at: stories removed from their site", _m4_gone),
 ]

@@ -146,13 +146,14 @@ def _refetch(conn: sqlite3.Connection, article_id: int, row: dict[str, Any], dig
     changed = () if current[3] == digest else substantive_change(
         (current[0], current[1], current[2]), (row["title"], row["lead"], row["body"]))
     if not changed:
-        conn.execute("UPDATE articles SET last_seen = ? WHERE id = ?",
+        conn.execute("UPDATE articles SET last_seen = ?, gone_at = NULL WHERE id = ?",
                      (to_iso(seen_at), article_id))
         return Saved(article_id, "unchanged", cluster_id=current[5])
     number = int(current[4] or 1) + 1
     keep = {"url", "source", "first_seen", "cluster_id", "revision_count"}
     updates = {k: v for k, v in row.items() if k not in keep}
     updates["revision_count"] = number
+    updates["gone_at"] = None
     sets = ", ".join(f"{k} = ?" for k in updates)
     conn.execute(f"UPDATE articles SET {sets} WHERE id = ?", [*updates.values(), article_id])
     _add_revision(conn, article_id, number, row, changed, seen_at, capture)
