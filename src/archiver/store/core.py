@@ -1,4 +1,4 @@
-"""The archive: SQLite (WAL) through sqlite-utils. The only module that writes SQL.
+"""The Store: connections, transactions, sources, the fetch log and article reads/writes.
 
 Every write runs in ``BEGIN IMMEDIATE`` so a second writer (``archiver poll`` beside the
 daemon, a maintenance command) waits for the lock instead of failing half-way; readers
@@ -73,9 +73,9 @@ class LinkUpdate:
 
 def article_row(
     article: Article, *, source: str | None, fetched_url: str | None, seen_at: datetime,
-    content_hash: str | None = None, simhash: int | None = None,
 ) -> dict[str, Any]:
-    """An Article as an ``articles`` row (lists as JSON, datetimes as ISO UTC text)."""
+    """An Article as an ``articles`` row (lists as JSON, datetimes as ISO UTC text); the
+    content hash and SimHash are filled in by ``store.versions.save_version``."""
     dl = article.dateline
     return {
         "url": article.url,
@@ -102,8 +102,8 @@ def article_row(
         "extractor": article.extractor,
         "canonical_url": article.canonical_url,
         "fetched_url": fetched_url,
-        "content_hash": content_hash,
-        "simhash": simhash,
+        "content_hash": None,
+        "simhash": None,
         "first_seen": to_iso(seen_at),
         "last_seen": to_iso(seen_at),
     }
