@@ -56,8 +56,9 @@ from archiver.netguard import (
     check_literal,
     screen,
 )
-from archiver.politeness import HostGate, parse_retry_after, pause, stopped, utcnow
+from archiver.politeness import HostGate, parse_retry_after, pause, stopped
 from archiver.robots import ROBOTS_MAX_BYTES, RobotsCache
+from archiver.timeutil import utcnow
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
 ACCEPT = {

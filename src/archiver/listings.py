@@ -26,11 +26,12 @@ from bs4.dammit import UnicodeDammit
 from dateutil import parser as dateparser
 from lxml import etree
 
+from archiver.config import KINDS
 from archiver.errors import ParseError, TooLarge
 from archiver.models import Link, Listing
+from archiver.timeutil import ZONE_OFFSETS
 from archiver.xmlsafe import ascii_safe_encoding, check_xml
 
-KINDS = ("feed", "sitemap", "page")
 DEFAULT_MAX_SITEMAP_BYTES = 100 * 1024 * 1024  # decoded size cap for gzip sitemaps
 _SY_PERIODS = {
     "hourly": timedelta(hours=1),
@@ -40,11 +41,6 @@ _SY_PERIODS = {
     "yearly": timedelta(days=365),
 }
 _GZIP_MAGIC = b"\x1f\x8b"
-# zone names seen in agency feeds that dateutil does not know by itself (seconds east of UTC)
-_ZONE_HOURS = "UTC:0 GMT:0 UT:0 Z:0 MSK:3 EET:2 EEST:3 CET:1 CEST:2 BST:1 KST:9 JST:9 EST:-5 EDT:-4"
-_ZONES = {
-    name: int(hours) * 3600 for name, hours in (pair.split(":") for pair in _ZONE_HOURS.split())
-}
 
 
 def parse_listing(
@@ -331,7 +327,7 @@ def parse_date(text: str | None) -> datetime | None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # UnknownTimezoneWarning: the zone is taken as UTC
             try:
-                value = dateparser.parse(text, tzinfos=_ZONES)
+                value = dateparser.parse(text, tzinfos=ZONE_OFFSETS)
             except (ValueError, OverflowError, TypeError, LookupError):
                 return None
     return _utc(value)

@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from archiver.capture import CaptureRef, WarcWriter
 from archiver.config import DaemonSettings, SourceConfig
@@ -33,10 +33,9 @@ from archiver.logs import event, get_logger
 from archiver.models import Fetched, Link, Listing, PollReport, RequestRecord
 from archiver.schedule import next_check
 from archiver.store import LinkState, LinkUpdate, Store
-from archiver.timeutil import utcnow
+from archiver.timeutil import FUTURE_SLACK, utcnow
 
 GIVE_UP_AFTER = 3  # an article page that failed this often is not fetched by plain polls
-FUTURE_SLACK = timedelta(days=1)  # a listing date further ahead than this is not trusted
 
 
 @dataclass(frozen=True)

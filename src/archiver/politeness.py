@@ -18,14 +18,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from archiver.errors import FetchError, HTTPStatusError
+from archiver.timeutil import utcnow
 
 MAX_RETRY_AFTER = timedelta(hours=24)
 MAX_CRAWL_DELAY = 60.0  # seconds; a larger Crawl-delay is taken as this
 _POLL = 0.2  # seconds between looks at ``stop`` while queued for a host
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)
 
 
 def stopped() -> FetchError:

@@ -22,6 +22,7 @@ from archiver.capture import CapturedResponse, CaptureRef, capture_files, iter_c
 from archiver.dedup import canonical_url
 from archiver.errors import ArchiverError
 from archiver.extract import SiteRule, extract
+from archiver.headers import charset
 from archiver.store import Store
 
 Progress = Callable[[int], None]  # called with the bytes of captures read since last call
@@ -35,14 +36,9 @@ def _is_html(response: CapturedResponse) -> bool:
 
 
 def _charset(response: CapturedResponse) -> str | None:
-    from email.message import Message
-
     for key, value in response.headers:
         if key.lower() == "content-type":
-            message = Message()
-            message["content-type"] = value
-            found = message.get_content_charset()
-            return str(found) if found else None
+            return charset(value)
     return None
 
 

@@ -9,20 +9,17 @@ trusted (None): pages carry event dates, copyright years and broken CMS values.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, tzinfo
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dateutil import parser as dateparser
 
-FUTURE_SLACK = timedelta(days=1)
+from archiver.timeutil import FUTURE_SLACK, ZONE_OFFSETS
+
 _EPOCH = re.compile(r"^\s*(\d{9,10}|\d{12,13})(?:\.\d+)?\s*$")
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ ,T]+(\d{1,2}):(\d{2}))?\b")
 _MIN_YEAR = 1990
-_TZINFOS = {"EST": -5 * 3600, "EDT": -4 * 3600, "CST": -6 * 3600, "CDT": -5 * 3600,
-            "MST": -7 * 3600, "MDT": -6 * 3600, "PST": -8 * 3600, "PDT": -7 * 3600,
-            "MSK": 3 * 3600, "KST": 9 * 3600, "JST": 9 * 3600, "CET": 3600, "CEST": 7200,
-            "BST": 3600, "GMT": 0, "UTC": 0, "Z": 0}
 
 
 def zone(name: str | None) -> tzinfo | None:
@@ -104,6 +101,6 @@ def _from_text(text: str) -> datetime | None:
     if not re.search(r"\d{4}", text):  # no year: too ambiguous to trust
         return None
     try:
-        return dateparser.parse(text, tzinfos=_TZINFOS)
+        return dateparser.parse(text, tzinfos=ZONE_OFFSETS)
     except (ValueError, OverflowError, TypeError, LookupError):
         return None
