@@ -67,8 +67,10 @@ def near_copy(rng: random.Random, vocab: list[str], paragraphs: list[str]) -> li
         _, _, rest = out[i].partition(". ")
         out[i] = f"{sentence(rng, vocab)} {rest}".strip()
     else:
-        out.append(f"Reporting by {rng.choice(vocab).title()} {rng.choice(vocab).title()}; "
-                   f"editing by {rng.choice(vocab).title()}")
+        out.append(
+            f"Reporting by {rng.choice(vocab).title()} {rng.choice(vocab).title()}; "
+            f"editing by {rng.choice(vocab).title()}"
+        )
     return out
 
 
@@ -85,21 +87,40 @@ def generate(n: int, seed: int = 5) -> list[tuple[Article, int, str]]:
         if originals and roll < 0.20:
             sid, title, paragraphs = rng.choice(originals)
             url = f"https://mirror{rng.randint(1, 5)}.example.net/news/{i}?utm_source=rss"
-            stream.append((Article(url=url, title=title, body="\n\n".join(paragraphs),
-                                   published=when), sid, "duplicate"))
+            stream.append(
+                (
+                    Article(url=url, title=title, body="\n\n".join(paragraphs), published=when),
+                    sid,
+                    "duplicate",
+                )
+            )
         elif originals and roll < 0.30:
             sid, title, paragraphs = rng.choice(originals)
             url = f"https://partner{rng.randint(1, 5)}.example.org/story/{i}"
-            stream.append((Article(url=url, title=title,
-                                   body="\n\n".join(near_copy(rng, vocab, paragraphs)),
-                                   published=when), sid, "near"))
+            stream.append(
+                (
+                    Article(
+                        url=url,
+                        title=title,
+                        body="\n\n".join(near_copy(rng, vocab, paragraphs)),
+                        published=when,
+                    ),
+                    sid,
+                    "near",
+                )
+            )
         else:
             paragraphs = story(rng, vocab)
             title = sentence(rng, vocab)[:80]
             originals.append((i, title, paragraphs))
             url = f"https://wire.example.com/world/{i}"
-            stream.append((Article(url=url, title=title, body="\n\n".join(paragraphs),
-                                   published=when), i, "original"))
+            stream.append(
+                (
+                    Article(url=url, title=title, body="\n\n".join(paragraphs), published=when),
+                    i,
+                    "original",
+                )
+            )
     return stream
 
 
@@ -112,10 +133,13 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=10_000)
     args = ap.parse_args()
     stream = generate(args.n)
-    counts = {k: sum(1 for _, _, kind in stream if kind == k)
-              for k in ("original", "duplicate", "near")}
-    print(f"{args.n} articles: {counts['original']} stories, {counts['duplicate']} exact "
-          f"duplicates at other URLs, {counts['near']} near-duplicates\n")
+    counts = {
+        k: sum(1 for _, _, kind in stream if kind == k) for k in ("original", "duplicate", "near")
+    }
+    print(
+        f"{args.n} articles: {counts['original']} stories, {counts['duplicate']} exact "
+        f"duplicates at other URLs, {counts['near']} near-duplicates\n"
+    )
 
     tmp = Path(tempfile.mkdtemp())
     store = Store(tmp / "archive.db")
@@ -124,8 +148,9 @@ def main() -> None:
     outcome: list[tuple[int, str, int, int]] = []  # (article id, outcome, cluster, story)
     t0 = time.perf_counter()
     for article, sid, _kind in stream:
-        saved = store.save_article(article, source="bench", fetched_url=article.url,
-                                   seen_at=article.published)
+        saved = store.save_article(
+            article, source="bench", fetched_url=article.url, seen_at=article.published
+        )
         outcome.append((saved.article_id, saved.outcome, saved.cluster_id or 0, sid))
         if saved.outcome == "new":
             story_of_article[saved.article_id] = sid
@@ -144,8 +169,11 @@ def main() -> None:
 
     # near-duplicates: a new article joins an existing story cluster; the join is right
     # when it is a near-duplicate landing in its own story's cluster
-    first_cluster = {sid: cluster for (_, _, cluster, sid), (_, _, kind)
-                     in zip(outcome, stream, strict=True) if kind == "original"}
+    first_cluster = {
+        sid: cluster
+        for (_, _, cluster, sid), (_, _, kind) in zip(outcome, stream, strict=True)
+        if kind == "original"
+    }
     joins = right = 0
     for (article_id, result, cluster, sid), (_, _, kind) in zip(outcome, stream, strict=True):
         if result == "new" and cluster != article_id:
@@ -167,20 +195,25 @@ def main() -> None:
     # the bare library: the same rows into the same schema, plain INSERT, same FTS triggers
     bare = Store(tmp / "bare.db")
     bare.migrate()
-    rows = [article_row(a, source="bench", fetched_url=a.url, seen_at=a.published)
-            for a, _, _ in stream]
+    rows = [
+        article_row(a, source="bench", fetched_url=a.url, seen_at=a.published) for a, _, _ in stream
+    ]
     t0 = time.perf_counter()
     for row in rows:
         with bare.transaction() as conn:
-            conn.execute(f"INSERT OR IGNORE INTO articles ({', '.join(row)}) VALUES "
-                         f"({', '.join('?' * len(row))})", list(row.values()))
+            conn.execute(
+                f"INSERT OR IGNORE INTO articles ({', '.join(row)}) VALUES "
+                f"({', '.join('?' * len(row))})",
+                list(row.values()),
+            )
     bare_s = time.perf_counter() - t0
 
     print(f"{'dedup':<44} {'precision':>9} {'recall':>7}")
     print(f"{'archiver: exact duplicates -> alias':<44} {exact[0]:>9.3f} {exact[1]:>7.3f}")
     print(f"{'archiver: near-duplicates -> story cluster':<44} {near[0]:>9.3f} {near[1]:>7.3f}")
-    print(f"{'peer: URL-only dedup, exact duplicates':<44} {url_exact[0]:>9.3f} "
-          f"{url_exact[1]:>7.3f}")
+    print(
+        f"{'peer: URL-only dedup, exact duplicates':<44} {url_exact[0]:>9.3f} {url_exact[1]:>7.3f}"
+    )
     print()
     print(f"{'store stage (one transaction per article)':<44} {'articles/s':>10}")
     print(f"{'archiver: dedup + store (save_article)':<44} {args.n / ours:>10.0f}")

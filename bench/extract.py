@@ -42,8 +42,7 @@ def theirs(html: bytes, url: str) -> object:
     return trafilatura.bare_extraction(html, url=url, with_metadata=True)
 
 
-def rate(run: Callable[[bytes, str], object], pages: list[tuple[bytes, str]],
-         rounds: int) -> float:
+def rate(run: Callable[[bytes, str], object], pages: list[tuple[bytes, str]], rounds: int) -> float:
     best = float("inf")
     for _ in range(rounds):
         start = time.perf_counter()

@@ -47,15 +47,81 @@ HEAD_TEXT = (
     "officials announced reported added monday tuesday wednesday thursday friday weekend"
 )
 HEAD = HEAD_TEXT.split()
-PHRASES = ["prime minister", "foreign ministry", "central bank", "united nations",
-           "security council", "interest rates", "monitoring center", "press service"]
-SOURCES = [("tass-en", "en", 0.25), ("reuters-en", "en", 0.25), ("ap-en", "en", 0.15),
-           ("tass-ru", "ru", 0.15), ("ria-ru", "ru", 0.10), ("ansa-en", "en", 0.05),
-           ("anadolu-en", "en", 0.05)]
-LATIN = ["ka", "ro", "ne", "ti", "sa", "vel", "mon", "dar", "is", "ul", "pre", "tor", "an",
-         "es", "lin", "gra", "bo", "chi", "ter", "wo", "ex", "qua", "zen", "mi", "lo", "pa"]
-CYRILLIC = ["ка", "ро", "не", "ти", "са", "вел", "мон", "дар", "ис", "ул", "пре", "тор", "ан",
-            "ес", "лин", "гра", "бо", "чи", "тер", "во", "зе", "ми", "ло", "па", "ст", "ов"]
+PHRASES = [
+    "prime minister",
+    "foreign ministry",
+    "central bank",
+    "united nations",
+    "security council",
+    "interest rates",
+    "monitoring center",
+    "press service",
+]
+SOURCES = [
+    ("tass-en", "en", 0.25),
+    ("reuters-en", "en", 0.25),
+    ("ap-en", "en", 0.15),
+    ("tass-ru", "ru", 0.15),
+    ("ria-ru", "ru", 0.10),
+    ("ansa-en", "en", 0.05),
+    ("anadolu-en", "en", 0.05),
+]
+LATIN = [
+    "ka",
+    "ro",
+    "ne",
+    "ti",
+    "sa",
+    "vel",
+    "mon",
+    "dar",
+    "is",
+    "ul",
+    "pre",
+    "tor",
+    "an",
+    "es",
+    "lin",
+    "gra",
+    "bo",
+    "chi",
+    "ter",
+    "wo",
+    "ex",
+    "qua",
+    "zen",
+    "mi",
+    "lo",
+    "pa",
+]
+CYRILLIC = [
+    "ка",
+    "ро",
+    "не",
+    "ти",
+    "са",
+    "вел",
+    "мон",
+    "дар",
+    "ис",
+    "ул",
+    "пре",
+    "тор",
+    "ан",
+    "ес",
+    "лин",
+    "гра",
+    "бо",
+    "чи",
+    "тер",
+    "во",
+    "зе",
+    "ми",
+    "ло",
+    "па",
+    "ст",
+    "ов",
+]
 START = datetime(2020, 1, 1, tzinfo=UTC)
 SPAN_S = 4 * 365 * 86400
 
@@ -72,13 +138,16 @@ class Corpus:
                 invented.add("".join(rng.choice(syllables) for _ in range(rng.randint(2, 4))))
             head = HEAD + PHRASES if script == "latin" else []
             self.words[script] = head + sorted(invented)
-        self.cum = {s: list(itertools.accumulate(1.0 / (r + 1) ** 1.07 for r in range(len(w))))
-                    for s, w in self.words.items()}
+        self.cum = {
+            s: list(itertools.accumulate(1.0 / (r + 1) ** 1.07 for r in range(len(w))))
+            for s, w in self.words.items()
+        }
         self.pool = {s: [self.sentence(s) for _ in range(20_000)] for s in self.words}
 
     def sentence(self, script: str) -> str:
-        words = self.rng.choices(self.words[script], cum_weights=self.cum[script],
-                                 k=self.rng.randint(8, 24))
+        words = self.rng.choices(
+            self.words[script], cum_weights=self.cum[script], k=self.rng.randint(8, 24)
+        )
         words[0] = words[0].capitalize()
         return " ".join(words) + "."
 
@@ -110,9 +179,15 @@ def rows(corpus: Corpus, n: int, rng: random.Random) -> Iterator[dict[str, Any]]
         lang = language[source]
         title, lead, body = corpus.article("cyrillic" if lang == "ru" else "latin")
         published = START + timedelta(seconds=int(SPAN_S * i / n) + rng.randint(0, 3600))
-        article = Article(url=f"https://{source}.example/{i}", title=title, lead=lead,
-                          body=body, published=published, language=lang,
-                          tags=tuple(rng.sample(HEAD[60:120], 2)))
+        article = Article(
+            url=f"https://{source}.example/{i}",
+            title=title,
+            lead=lead,
+            body=body,
+            published=published,
+            language=lang,
+            tags=tuple(rng.sample(HEAD[60:120], 2)),
+        )
         yield article_row(article, source=source, fetched_url=article.url, seen_at=seen)
 
 
@@ -137,8 +212,11 @@ def load(db: Path, n: int, seed: int) -> tuple[float, float]:
             spent = time.perf_counter() - t0
             in_store += spent
             done += len(chunk)
-            print(f"  {done:>9,} articles  {len(chunk) / spent:>7,.0f}/s in the store "
-                  f"(this chunk)  {done / in_store:>7,.0f}/s so far", flush=True)
+            print(
+                f"  {done:>9,} articles  {len(chunk) / spent:>7,.0f}/s in the store "
+                f"(this chunk)  {done / in_store:>7,.0f}/s so far",
+                flush=True,
+            )
         store.checkpoint()
     return n / in_store, n / (time.perf_counter() - started)
 
@@ -159,17 +237,22 @@ def measure(runs: int, fn: Callable[[], object]) -> list[float]:
     return out
 
 
-ROWS = ("SELECT a.id, a.url, a.source, a.title, a.published,"
-        " snippet(articles_fts, -1, '[', ']', '...', 12)"
-        " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid")
+ROWS = (
+    "SELECT a.id, a.url, a.source, a.title, a.published,"
+    " snippet(articles_fts, -1, '[', ']', '...', 12)"
+    " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+)
 
 
 def with_rows(sql: str) -> str:
     """The same bare MATCH, returning what ``archiver search`` shows (row and snippet)."""
     if sql.startswith("SELECT rowid FROM articles_fts WHERE"):
         return sql.replace("SELECT rowid FROM articles_fts WHERE", ROWS + " WHERE", 1)
-    return sql.replace("SELECT a.id FROM articles_fts CROSS JOIN articles a ON a.id = "
-                       "articles_fts.rowid", ROWS.replace(" JOIN ", " CROSS JOIN "), 1)
+    return sql.replace(
+        "SELECT a.id FROM articles_fts CROSS JOIN articles a ON a.id = articles_fts.rowid",
+        ROWS.replace(" JOIN ", " CROSS JOIN "),
+        1,
+    )
 
 
 Timings = tuple[str, list[float], list[float], list[float], int]
@@ -177,28 +260,40 @@ Timings = tuple[str, list[float], list[float], list[float], int]
 
 def queries(db: Path, runs: int) -> list[Timings]:
     conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-    vocab = conn.execute(
-        "SELECT title FROM articles WHERE language = 'en' LIMIT 1").fetchone()[0].split()
+    vocab = (
+        conn.execute("SELECT title FROM articles WHERE language = 'en' LIMIT 1")
+        .fetchone()[0]
+        .split()
+    )
     rare = _rare_term(conn)
     since, until = datetime(2021, 1, 1, tzinfo=UTC), datetime(2021, 7, 1, tzinfo=UTC)
-    bare_sql = ("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
-                " ORDER BY rank LIMIT 20")
+    bare_sql = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT 20"
     # CROSS JOIN keeps the FTS index the outer loop: with a plain JOIN SQLite 3.40 picks the
     # (source, published) index and runs MATCH once per row (about 3 minutes at 1M)
     bare_filtered = (
         "SELECT a.id FROM articles_fts CROSS JOIN articles a ON a.id = articles_fts.rowid"
         " WHERE articles_fts MATCH ? AND a.source = ? AND a.published >= ?"
-        " AND a.published < ? ORDER BY articles_fts.rank LIMIT 20")
+        " AND a.published < ? ORDER BY articles_fts.rank LIMIT 20"
+    )
     cases: list[tuple[str, str, dict[str, Any], str, tuple[Any, ...]]] = [
         ("common word", "minister", {}, bare_sql, ('"minister"',)),
         ("two common words", "security forces", {}, bare_sql, ('"security" AND "forces"',)),
         (f"rare word ({rare})", rare, {}, bare_sql, (f'"{rare}"',)),
         ("phrase", '"prime minister"', {}, bare_sql, ('"prime minister"',)),
-        ("word, source + dates", "ceasefire", {"source": ["tass-en"], "since": since,
-                                                "until": until},
-         bare_filtered, ('"ceasefire"', "tass-en", since.isoformat(), until.isoformat())),
-        ("title word", f"title:{vocab[0].lower()}", {}, bare_sql,
-         (f'title : "{vocab[0].lower()}"',)),
+        (
+            "word, source + dates",
+            "ceasefire",
+            {"source": ["tass-en"], "since": since, "until": until},
+            bare_filtered,
+            ('"ceasefire"', "tass-en", since.isoformat(), until.isoformat()),
+        ),
+        (
+            "title word",
+            f"title:{vocab[0].lower()}",
+            {},
+            bare_sql,
+            (f'title : "{vocab[0].lower()}"',),
+        ),
     ]
     results = []
     for label, text, kwargs, sql, params in cases:
@@ -228,8 +323,9 @@ def _rare_term(conn: sqlite3.Connection) -> str:
     target = max(3, total // 5000)
     conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, articles_fts, 'row')")
     row = conn.execute(
-        "SELECT term FROM temp.vocab WHERE doc BETWEEN ? AND ? AND term GLOB '[a-z]*'"
-        " LIMIT 1", (target, target * 2)).fetchone()
+        "SELECT term FROM temp.vocab WHERE doc BETWEEN ? AND ? AND term GLOB '[a-z]*' LIMIT 1",
+        (target, target * 2),
+    ).fetchone()
     return row[0] if row else "zzz"
 
 
@@ -253,21 +349,28 @@ def main() -> None:
         rate, overall = load(args.db, args.n, args.seed)
         size = sum(p.stat().st_size for p in args.db.parent.glob(args.db.name + "*"))
         verdict = "ok" if rate >= 2000 else "BELOW TARGET"
-        print(f"load: {args.n:,} articles at {rate:,.0f} articles/s in Store.add_articles with "
-              f"FTS5 maintained (target >= 2,000: {verdict}); {overall:,.0f}/s including the "
-              f"generation of the text; archive {size / 1e9:.2f} GB")
-    print(f"\nlatency, ms ({args.runs} runs each, interleaved). search() = archiver search's "
-          "library call incl. opening the archive, snippets, cluster collapse; bare ids = "
-          "FTS5 MATCH ... ORDER BY rank LIMIT 20 returning rowids on an open connection; "
-          "bare rows = the same MATCH also returning url, source, title, date and snippet()")
-    print(f"{'query':<26} {'hits':>4} {'search p50':>10} {'p95':>7} {'ids p50':>8} {'p95':>7} "
-          f"{'ratio':>6} {'rows p50':>8} {'p95':>7} {'ratio':>6}")
+        print(
+            f"load: {args.n:,} articles at {rate:,.0f} articles/s in Store.add_articles with "
+            f"FTS5 maintained (target >= 2,000: {verdict}); {overall:,.0f}/s including the "
+            f"generation of the text; archive {size / 1e9:.2f} GB"
+        )
+    print(
+        f"\nlatency, ms ({args.runs} runs each, interleaved). search() = archiver search's "
+        "library call incl. opening the archive, snippets, cluster collapse; bare ids = "
+        "FTS5 MATCH ... ORDER BY rank LIMIT 20 returning rowids on an open connection; "
+        "bare rows = the same MATCH also returning url, source, title, date and snippet()"
+    )
+    print(
+        f"{'query':<26} {'hits':>4} {'search p50':>10} {'p95':>7} {'ids p50':>8} {'p95':>7} "
+        f"{'ratio':>6} {'rows p50':>8} {'p95':>7} {'ratio':>6}"
+    )
     for label, ours, bare, rows, hits in queries(args.db, args.runs):
-        p95o, p95b, p95r = (percentile(ours, 0.95), percentile(bare, 0.95),
-                            percentile(rows, 0.95))
-        print(f"{label[:26]:<26} {hits:>4} {statistics.median(ours):>10.2f} {p95o:>7.2f} "
-              f"{statistics.median(bare):>8.2f} {p95b:>7.2f} {p95o / p95b:>5.2f}x "
-              f"{statistics.median(rows):>8.2f} {p95r:>7.2f} {p95o / p95r:>5.2f}x")
+        p95o, p95b, p95r = (percentile(ours, 0.95), percentile(bare, 0.95), percentile(rows, 0.95))
+        print(
+            f"{label[:26]:<26} {hits:>4} {statistics.median(ours):>10.2f} {p95o:>7.2f} "
+            f"{statistics.median(bare):>8.2f} {p95b:>7.2f} {p95o / p95b:>5.2f}x "
+            f"{statistics.median(rows):>8.2f} {p95r:>7.2f} {p95o / p95r:>5.2f}x"
+        )
     if tmp is not None:
         tmp.cleanup()
 

@@ -33,43 +33,43 @@ def when(text: str) -> datetime:
 
 # the seed's story (../shared/seed/tass-article.txt), which the tests may carry
 SEED_LEAD = (
-    'Azerbaijani Defense Minister and Turkish Deputy Defense Minister also discussed '
-    'the activity of the joint Russian-Turkish monitoring center of the '
-    'Nagorno-Karabakh ceasefire'
+    "Azerbaijani Defense Minister and Turkish Deputy Defense Minister also discussed "
+    "the activity of the joint Russian-Turkish monitoring center of the "
+    "Nagorno-Karabakh ceasefire"
 )
 SEED_BODY = (
-    'BAKU, January 30. /TASS/. Azerbaijani Defense Minister Zakir Hasanov and '
-    'Turkish Deputy Defense Minister Yunus Emre Karaosmanoglu have discussed '
-    'military-technical cooperation between both states and the activity of the '
-    'joint Russian-Turkish monitoring center of the Nagorno-Karabakh ceasefire, the '
-    'Azerbaijani Defense Ministry’s press service informed.\n\n'
+    "BAKU, January 30. /TASS/. Azerbaijani Defense Minister Zakir Hasanov and "
+    "Turkish Deputy Defense Minister Yunus Emre Karaosmanoglu have discussed "
+    "military-technical cooperation between both states and the activity of the "
+    "joint Russian-Turkish monitoring center of the Nagorno-Karabakh ceasefire, the "
+    "Azerbaijani Defense Ministry’s press service informed.\n\n"
     '"Zakir Hasanov stressed that military cooperation between both states based on '
-    'friendly and brotherly relations is developing and becoming stronger '
-    'successfully. <…> The sides have pointed out the need to increase efforts in '
-    'this direction, namely in the sphere of military-technical cooperation and '
+    "friendly and brotherly relations is developing and becoming stronger "
+    "successfully. <…> The sides have pointed out the need to increase efforts in "
+    "this direction, namely in the sphere of military-technical cooperation and "
     'holding joint drills," the statement reads.\n\n'
-    'The Turkish deputy defense minister came to Azerbaijan to take part in '
-    'launching the Russian-Turkish joint monitoring center, which began its work on '
-    'January 30, 2021.\n\n'
-    'On November 11, 2020, Russian Defense Minister Sergei Shoigu and his Turkish '
-    'colleague Hulusi Akar signed a memorandum on establishing a joint '
-    'Russian-Turkish monitoring center of the Nagorno-Karabakh ceasefire.\n\n'
-    'Renewed clashes between Azerbaijan and Armenia erupted on September 27, 2020, '
-    'with intense battles raging in the disputed region of Nagorno-Karabakh. The '
-    'conflict over Nagorno-Karabakh, a disputed territory that had been part of '
-    'Azerbaijan before the Soviet Union break-up, but primarily populated by ethnic '
-    'Armenians, broke out in February 1988 after the Nagorno-Karabakh Autonomous '
-    'Region announced its withdrawal from the Azerbaijan Soviet Socialist Republic. '
-    'In 1992-1994, tensions boiled over and exploded into large-scale military '
-    'action for control over the enclave and seven adjacent territories after '
-    'Azerbaijan lost control of them.\n\n'
-    'On November 9, 2020, Russian President Vladimir Putin, Azerbaijani President '
-    'Ilham Aliyev and Armenian Prime Minister Nikol Pashinyan signed a joint '
-    'statement on a complete ceasefire in Nagorno-Karabakh starting from November '
-    '10. The Russian leader said the Azerbaijani and Armenian sides would maintain '
-    'the positions that they had held and Russian peacekeepers would be deployed to '
-    'the region. Besides, Baku and Yerevan must exchange prisoners and the bodies of '
-    'those killed.'
+    "The Turkish deputy defense minister came to Azerbaijan to take part in "
+    "launching the Russian-Turkish joint monitoring center, which began its work on "
+    "January 30, 2021.\n\n"
+    "On November 11, 2020, Russian Defense Minister Sergei Shoigu and his Turkish "
+    "colleague Hulusi Akar signed a memorandum on establishing a joint "
+    "Russian-Turkish monitoring center of the Nagorno-Karabakh ceasefire.\n\n"
+    "Renewed clashes between Azerbaijan and Armenia erupted on September 27, 2020, "
+    "with intense battles raging in the disputed region of Nagorno-Karabakh. The "
+    "conflict over Nagorno-Karabakh, a disputed territory that had been part of "
+    "Azerbaijan before the Soviet Union break-up, but primarily populated by ethnic "
+    "Armenians, broke out in February 1988 after the Nagorno-Karabakh Autonomous "
+    "Region announced its withdrawal from the Azerbaijan Soviet Socialist Republic. "
+    "In 1992-1994, tensions boiled over and exploded into large-scale military "
+    "action for control over the enclave and seven adjacent territories after "
+    "Azerbaijan lost control of them.\n\n"
+    "On November 9, 2020, Russian President Vladimir Putin, Azerbaijani President "
+    "Ilham Aliyev and Armenian Prime Minister Nikol Pashinyan signed a joint "
+    "statement on a complete ceasefire in Nagorno-Karabakh starting from November "
+    "10. The Russian leader said the Azerbaijani and Armenian sides would maintain "
+    "the positions that they had held and Russian peacekeepers would be deployed to "
+    "the region. Besides, Baku and Yerevan must exchange prisoners and the bodies of "
+    "those killed."
 )
 WIRE_BODY = SEED_BODY.replace("BAKU, January 30. /TASS/.", "BAKU, Jan 30 (Wire) -")
 
@@ -148,9 +148,18 @@ def build_archive(path: Path, stories: Iterable[Story] = STORIES) -> Path:
         store.migrate()
         for story in stories:
             article = Article(
-                url=story.url, title=story.title, body=story.body, lead=story.lead,
-                published=story.published, language=story.language, tags=story.tags,
+                url=story.url,
+                title=story.title,
+                body=story.body,
+                lead=story.lead,
+                published=story.published,
+                language=story.language,
+                tags=story.tags,
             )
-            store.save_article(article, source=story.source, fetched_url=story.url,
-                               seen_at=story.published or when("2023-01-01T00:00:00"))
+            store.save_article(
+                article,
+                source=story.source,
+                fetched_url=story.url,
+                seen_at=story.published or when("2023-01-01T00:00:00"),
+            )
     return path

@@ -1,4 +1,4 @@
-"""Start ``archiver.serve`` as a subprocess on 127.0.0.1 and wait until it answers."""
+"""Start ``archiver.serve.app`` as a subprocess on 127.0.0.1 and wait until it answers."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 
-from archiver.serve import build_datasette_argv, write_metadata
+from archiver.serve.app import build_datasette_argv, write_metadata
 
 
 def free_port() -> int:

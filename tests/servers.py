@@ -170,9 +170,7 @@ def respond(
 # -- handler factories ------------------------------------------------------------------------
 
 
-def ok(
-    body: bytes, *, status: int = 200, headers: Iterable[tuple[str, str]] = ()
-) -> Handler:
+def ok(body: bytes, *, status: int = 200, headers: Iterable[tuple[str, str]] = ()) -> Handler:
     fixed = list(headers) or [("Content-Type", "text/html; charset=utf-8")]
 
     def handler(conn: socket.socket, request: Request, server: Server) -> None:

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver import capture
 from archiver.capture import (
     CaptureRef,
     WarcWriter,
@@ -25,6 +24,7 @@ from archiver.capture import (
     repair_tail,
     repair_tails,
 )
+from archiver.capture import writer as writer_module
 from archiver.errors import StoreError
 
 NAME = re.compile(r"^archiver-\d{8}T\d{6}Z-\d{5}\.warc\.gz$")
@@ -273,7 +273,7 @@ def test_failed_write_is_cut_off_and_next_write_works(
             raise OSError(28, "No space left on device")
         real_fsync(fd)
 
-    monkeypatch.setattr(capture.os, "fsync", failing_fsync)
+    monkeypatch.setattr(writer_module.os, "fsync", failing_fsync)
     with pytest.raises(StoreError, match="No space left"):
         write(writer, "https://example.com/b", page(2))
     after = write(writer, "https://example.com/c", page(3))

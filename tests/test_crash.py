@@ -22,8 +22,10 @@ from archiver.store import Store
 
 ARTICLES = 1000
 KILLS = 12
-WORDS = ("harbour crane tariff barley ferry glacier senate drought copper lantern orchard "
-         "pension quarry reactor saffron tunnel vineyard walrus yacht zinc").split()
+WORDS = (
+    "harbour crane tariff barley ferry glacier senate drought copper lantern orchard "
+    "pension quarry reactor saffron tunnel vineyard walrus yacht zinc"
+).split()
 
 
 def page(n: int) -> bytes:
@@ -38,10 +40,15 @@ def page(n: int) -> bytes:
 </article></body></html>""".encode()
 
 
-FEED = ("<?xml version='1.0'?><rss version='2.0'><channel><title>wire</title>"
-        + "".join(f"<item><title>Story {n}</title><link>{{base}}/news/{n}</link>"
-                  f"<guid>{{base}}/news/{n}</guid></item>" for n in range(ARTICLES))
-        + "</channel></rss>")
+FEED = (
+    "<?xml version='1.0'?><rss version='2.0'><channel><title>wire</title>"
+    + "".join(
+        f"<item><title>Story {n}</title><link>{{base}}/news/{n}</link>"
+        f"<guid>{{base}}/news/{n}</guid></item>"
+        for n in range(ARTICLES)
+    )
+    + "</channel></rss>"
+)
 
 
 @pytest.fixture
@@ -90,7 +97,8 @@ def committed_urls(lines: list[str]) -> set[str]:
 @pytest.mark.timeout(600)
 def test_sigkill_while_writing_loses_and_duplicates_nothing(tmp_path: Path, server: str) -> None:
     config = tmp_path / "config.toml"
-    config.write_text(f"""
+    config.write_text(
+        f"""
 [archive]
 path = "archive.db"
 captures = "captures"
@@ -105,14 +113,20 @@ max_articles = {ARTICLES}
 name = "wire"
 url = "{server}/feed.xml"
 every = "1s"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     rnd = random.Random(20240516)
     committed: set[str] = set()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     for _ in range(KILLS):
         proc = subprocess.Popen(
-            [sys.executable, "-m", "archiver.cli", "run", "--config", str(config)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
+            [sys.executable, "-m", "archiver", "run", "--config", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         lines: list[str] = []
         started = threading.Event()
 
@@ -133,8 +147,12 @@ every = "1s"
     assert committed, "the daemon never got to write before it was killed"
 
     done = subprocess.run(
-        [sys.executable, "-m", "archiver.cli", "poll", "--config", str(config)],
-        capture_output=True, text=True, env=env, timeout=300)
+        [sys.executable, "-m", "archiver", "poll", "--config", str(config)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
 
     with Store(tmp_path / "archive.db") as store:
@@ -143,10 +161,12 @@ every = "1s"
         assert len(urls) == len(set(urls)) == ARTICLES
         assert committed <= set(urls)
         revisions = store.conn.execute(
-            "SELECT count(*), count(DISTINCT article_id) FROM revisions").fetchone()
+            "SELECT count(*), count(DISTINCT article_id) FROM revisions"
+        ).fetchone()
         assert tuple(revisions) == (ARTICLES, ARTICLES)
-        fts = store.conn.execute("SELECT count(*) FROM articles_fts WHERE articles_fts MATCH"
-                                 " 'story'").fetchone()[0]
+        fts = store.conn.execute(
+            "SELECT count(*) FROM articles_fts WHERE articles_fts MATCH 'story'"
+        ).fetchone()[0]
         assert fts == ARTICLES
     # the captures read back whole: torn tails were cut or skipped
     captured = {resp.url for _, resp in iter_captures(tmp_path / "captures")}

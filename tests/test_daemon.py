@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from archiver.config import parse_config
-from archiver.daemon import Daemon
+from archiver.poll.daemon import Daemon
 from archiver.store import Store
 
 EMPTY_FEED = b"""<?xml version="1.0" encoding="UTF-8"?>
@@ -86,7 +86,8 @@ def server() -> Iterator[FeedServer]:
 
 def write_config(tmp_path: Path, base: str, sources: str, tick: str = "0.2s") -> Path:
     config = tmp_path / "config.toml"
-    config.write_text(f"""
+    config.write_text(
+        f"""
 [archive]
 path = "archive.db"
 [http]
@@ -97,15 +98,20 @@ retries = 0
 [daemon]
 tick = "{tick}"
 {sources.replace("{base}", base)}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return config
 
 
 def start(config: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen(
-        [sys.executable, "-m", "archiver.cli", "run", "--config", str(config)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [sys.executable, "-m", "archiver", "run", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
     )
 
 
@@ -119,14 +125,19 @@ def wait_for(predicate, timeout: float = 15.0) -> bool:  # type: ignore[no-untyp
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
-def test_stops_cleanly_within_10s_while_idle(tmp_path: Path, server: FeedServer,
-                                             signum: int) -> None:
-    config = write_config(tmp_path, server.base, """
+def test_stops_cleanly_within_10s_while_idle(
+    tmp_path: Path, server: FeedServer, signum: int
+) -> None:
+    config = write_config(
+        tmp_path,
+        server.base,
+        """
 [[sources]]
 name = "quiet"
 url = "{base}/feed.xml"
 every = "1h"
-""")
+""",
+    )
     proc = start(config)
     assert wait_for(lambda: server.count("/feed.xml") >= 1), proc.stderr
     t0 = time.monotonic()
@@ -139,7 +150,10 @@ every = "1h"
 
 def test_sigterm_during_a_hanging_fetch(tmp_path: Path, server: FeedServer) -> None:
     other = FeedServer()  # another host: politeness holds one request at a time per host
-    config = write_config(tmp_path, server.base, f"""
+    config = write_config(
+        tmp_path,
+        server.base,
+        f"""
 [[sources]]
 name = "dripping"
 url = "{{base}}/slow.xml"
@@ -148,7 +162,8 @@ every = "1h"
 name = "quiet"
 url = "{other.base}/feed.xml"
 every = "1h"
-""")
+""",
+    )
     proc = start(config)
     assert wait_for(lambda: server.count("/slow.xml") >= 1 and other.count("/feed.xml") >= 1)
     time.sleep(0.5)  # the drip is now in flight
@@ -164,12 +179,16 @@ every = "1h"
 
 
 def test_a_paused_process_does_not_burst_on_resume(tmp_path: Path, server: FeedServer) -> None:
-    config = write_config(tmp_path, server.base, """
+    config = write_config(
+        tmp_path,
+        server.base,
+        """
 [[sources]]
 name = "fast"
 url = "{base}/feed.xml"
 every = "1s"
-""")
+""",
+    )
     proc = start(config)
     try:
         assert wait_for(lambda: server.count("/feed.xml") >= 2)
@@ -187,15 +206,20 @@ every = "1s"
     assert proc.returncode == 0
 
 
-def test_failing_source_is_counted_and_keeps_its_schedule(tmp_path: Path,
-                                                          server: FeedServer) -> None:
-    config = parse_config({
-        "archive": {"path": str(tmp_path / "a.db")},
-        "http": {"allow_private": True, "delay": 0, "retries": 0},
-        "daemon": {"tick": "0.1s"},
-        "sources": [{"name": "broken", "url": f"{server.base}/broken.xml", "every": "0.2s"},
-                    {"name": "quiet", "url": f"{server.base}/feed.xml", "every": "0.2s"}],
-    })
+def test_failing_source_is_counted_and_keeps_its_schedule(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    config = parse_config(
+        {
+            "archive": {"path": str(tmp_path / "a.db")},
+            "http": {"allow_private": True, "delay": 0, "retries": 0},
+            "daemon": {"tick": "0.1s"},
+            "sources": [
+                {"name": "broken", "url": f"{server.base}/broken.xml", "every": "0.2s"},
+                {"name": "quiet", "url": f"{server.base}/feed.xml", "every": "0.2s"},
+            ],
+        }
+    )
     daemon = Daemon(config)
     runner = threading.Thread(target=daemon.run, kwargs={"install_signals": False})
     runner.start()
@@ -213,13 +237,16 @@ def test_failing_source_is_counted_and_keeps_its_schedule(tmp_path: Path,
     assert states["quiet"]["error_count"] == 0 and states["quiet"]["polls"] >= 3
 
 
-def test_tick_never_starts_a_second_poll_of_a_running_source(tmp_path: Path,
-                                                              server: FeedServer) -> None:
-    config = parse_config({
-        "archive": {"path": str(tmp_path / "a.db")},
-        "http": {"allow_private": True, "delay": 0, "retries": 0, "timeout": 3},
-        "sources": [{"name": "dripping", "url": f"{server.base}/slow.xml", "every": "1s"}],
-    })
+def test_tick_never_starts_a_second_poll_of_a_running_source(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    config = parse_config(
+        {
+            "archive": {"path": str(tmp_path / "a.db")},
+            "http": {"allow_private": True, "delay": 0, "retries": 0, "timeout": 3},
+            "sources": [{"name": "dripping", "url": f"{server.base}/slow.xml", "every": "1s"}],
+        }
+    )
     daemon = Daemon(config)
     daemon.prepare()
     try:

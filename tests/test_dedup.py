@@ -14,7 +14,6 @@ from hypothesis import strategies as st
 
 from archiver.dedup import (
     DEFAULT_MAX_DISTANCE,
-    SimhashIndex,
     band_probes,
     bands,
     canonical_url,
@@ -28,8 +27,9 @@ from archiver.dedup import (
     simhash,
     substantive_change,
     to_signed64,
-    tokens,
 )
+from archiver.dedup.filing import nearest_cluster
+from archiver.dedup.simhash import tokens
 
 FIXTURES = Path(__file__).parent / "fixtures" / "dedup"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -367,8 +367,19 @@ def _flip(h: int, count: int, rng: random.Random) -> int:
     return h
 
 
+def _near(
+    tables: list[dict[int, set[int]]], hashes: dict[int, int], query: int, max_distance: int
+) -> set[int]:
+    """The store's lookup: ids sharing a band probe, confirmed by Hamming distance."""
+    found: set[int] = set()
+    for table, probes in zip(tables, band_probes(query, max_distance), strict=True):
+        for value in probes:
+            found |= table.get(value, set())
+    return {k for k in found if hamming(query, hashes[k]) <= max_distance}
+
+
 @pytest.mark.parametrize("max_distance", [0, 3, 7, 11])
-def test_index_matches_brute_force(max_distance: int) -> None:
+def test_band_probes_find_every_neighbour(max_distance: int) -> None:
     rng = random.Random(max_distance)
     hashes: dict[int, int] = {}
     seeds = [rng.getrandbits(64) for _ in range(300)]
@@ -377,42 +388,22 @@ def test_index_matches_brute_force(max_distance: int) -> None:
         hashes[i] = (
             _flip(rng.choice(seeds), rng.randrange(15), rng) if i % 3 else rng.getrandbits(64)
         )
-    index: SimhashIndex[int] = SimhashIndex(max_distance=max_distance)
+    tables: list[dict[int, set[int]]] = [{} for _ in range(4)]
     for key, h in hashes.items():
-        index.add(key, h)
-    assert len(index) == len(hashes)
+        for table, value in zip(tables, bands(h), strict=True):
+            table.setdefault(value, set()).add(key)
     found_any = 0
     for query in seeds[:60] + [rng.getrandbits(64) for _ in range(20)]:
         expected = {k for k, h in hashes.items() if hamming(query, h) <= max_distance}
-        got = index.near(query)
-        assert set(got) == expected
-        assert len(got) == len(set(got))
-        distances = [hamming(query, hashes[k]) for k in got]
-        assert distances == sorted(distances)
-        found_any += len(got)
+        assert _near(tables, hashes, query, max_distance) == expected
+        found_any += len(expected)
     assert found_any > 0
 
 
-def test_index_replace_and_remove() -> None:
-    index: SimhashIndex[str] = SimhashIndex()
-    index.add("a", 0)
-    index.add("b", 0b111)
-    assert index.near(0) == ["a", "b"]
-    index.add("a", (1 << 64) - 1)  # replaced
-    assert index.near(0) == ["b"]
-    assert index.near(0, max_distance=2) == []
-    index.remove("b")
-    index.remove("missing")
-    assert index.near(0) == []
-    assert len(index) == 1
-
-
-def test_index_clusters_refiled_fixture_stories() -> None:
-    index: SimhashIndex[str] = SimhashIndex()
-    for name, text in STORIES.items():
-        index.add(name, simhash(text))
-    for name, text in STORIES.items():
-        assert index.near(simhash(refiled(text))) == [name]
+def test_nearest_cluster_of_refiled_fixture_stories() -> None:
+    near = tuple((i, simhash(text)) for i, text in enumerate(STORIES.values()))
+    for i, text in enumerate(STORIES.values()):
+        assert nearest_cluster(simhash(refiled(text)), near) == i
 
 
 @pytest.mark.corpus

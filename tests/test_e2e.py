@@ -42,7 +42,8 @@ def site() -> Iterator[Site]:
 
 def write_config(tmp_path: Path, site: Site, extra: str = "") -> Path:
     config = tmp_path / "config.toml"
-    config.write_text(f"""
+    config.write_text(
+        f"""
 [archive]
 path = "var/archive.db"
 captures = "var/captures"
@@ -71,7 +72,9 @@ url = "{site.url(SECTION)}"
 links = '/article/[a-z0-9-]+-[0-9a-f]{{32}}$'
 every = "15m"
 {extra}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return config
 
 
@@ -81,8 +84,10 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def article_hits(site: Site) -> int:
-    return sum(site.requests[p.rstrip("/")] + site.requests[p] if p.endswith("/")
-               else site.requests[p] for p in ARTICLES)
+    return sum(
+        site.requests[p.rstrip("/")] + site.requests[p] if p.endswith("/") else site.requests[p]
+        for p in ARTICLES
+    )
 
 
 def test_poll_archives_all_nine_then_nothing_new(tmp_path: Path, site: Site) -> None:
@@ -105,8 +110,11 @@ def test_poll_archives_all_nine_then_nothing_new(tmp_path: Path, site: Site) -> 
     with Store(tmp_path / "var" / "archive.db") as store:
         assert store.count_articles() == 9
         outcomes = {r["name"]: r["last_outcome"] for r in store.sources_health()}
-    assert outcomes == {"tass-en": "not_modified", "reuters": "not_modified",
-                        "ap-world": "not_modified"}
+    assert outcomes == {
+        "tass-en": "not_modified",
+        "reuters": "not_modified",
+        "ap-world": "not_modified",
+    }
     assert article_hits(site) == fetched_once  # no article page fetched again
     statuses = [status for method, path, status in site.log if path.startswith(FEED)]
     assert statuses == [200, 304]
@@ -123,8 +131,9 @@ def test_search_show_and_sources_after_a_poll(tmp_path: Path, site: Site) -> Non
     assert set(hits[0]) >= {"id", "url", "source", "title", "published", "snippet"}
     assert hits[0]["source"] == "tass-en"
 
-    code, out, _ = run("show", site.url("/world/1250714"), "--format", "json",
-                       "--config", str(config))
+    code, out, _ = run(
+        "show", site.url("/world/1250714"), "--format", "json", "--config", str(config)
+    )
     assert code == 0
     record = json.loads(out)
     assert record["title"] == "Azerbaijan, Turkey discuss military-technical cooperation"
@@ -165,14 +174,17 @@ def test_a_failing_article_is_recorded_skipped_and_retried(tmp_path: Path, site:
         assert store.conn.execute("SELECT count(*) FROM failures").fetchone()[0] == 0
 
 
-def test_a_failing_source_is_recorded_and_the_exit_code_says_so(tmp_path: Path,
-                                                                site: Site) -> None:
-    config = write_config(tmp_path, site, f"""
+def test_a_failing_source_is_recorded_and_the_exit_code_says_so(tmp_path: Path, site: Site) -> None:
+    config = write_config(
+        tmp_path,
+        site,
+        f"""
 [[sources]]
 name = "gone"
 kind = "feed"
-url = "{site.url('/rss/missing.xml')}"
-""")
+url = "{site.url("/rss/missing.xml")}"
+""",
+    )
     code, out, _ = run("poll", "--config", str(config))
     assert code == 1
     assert "gone" in out and "failed" in out
@@ -185,8 +197,9 @@ url = "{site.url('/rss/missing.xml')}"
 
 def test_private_addresses_are_refused_by_default(tmp_path: Path, site: Site) -> None:
     config = write_config(tmp_path, site)
-    text = config.read_text(encoding="utf-8").replace("allow_private = true",
-                                                      "allow_private = false")
+    text = config.read_text(encoding="utf-8").replace(
+        "allow_private = true", "allow_private = false"
+    )
     config.write_text(text, encoding="utf-8")
     code, _, _ = run("poll", "tass-en", "--config", str(config))
     assert code == 1
@@ -198,13 +211,18 @@ def test_private_addresses_are_refused_by_default(tmp_path: Path, site: Site) ->
 
 def test_extract_command_prints_every_field(tmp_path: Path) -> None:
     page = FIXTURES / "world" / "1250714.html"
-    code, out, _ = run("extract", str(page), "--url", "https://tass.com/world/1250714",
-                       "--format", "json")
+    code, out, _ = run(
+        "extract", str(page), "--url", "https://tass.com/world/1250714", "--format", "json"
+    )
     assert code == 0
     record = json.loads(out)
     assert record["title"] == "Azerbaijan, Turkey discuss military-technical cooperation"
-    assert record["dateline"] == {"text": "BAKU, January 30. /TASS/.", "place": "BAKU",
-                                  "date": "January 30", "agency": "TASS"}
+    assert record["dateline"] == {
+        "text": "BAKU, January 30. /TASS/.",
+        "place": "BAKU",
+        "date": "January 30",
+        "agency": "TASS",
+    }
     code, out, _ = run("extract", str(page), "--url", "https://tass.com/world/1250714")
     assert code == 0 and "BAKU / January 30 / TASS" in out
 
@@ -218,8 +236,9 @@ def test_extract_command_prints_every_field(tmp_path: Path) -> None:
         (["extract", "/nonexistent.html"], "does not exist"),
     ],
 )
-def test_bad_input_is_one_line_and_non_zero(tmp_path: Path, site: Site, args: list[str],
-                                            message: str) -> None:
+def test_bad_input_is_one_line_and_non_zero(
+    tmp_path: Path, site: Site, args: list[str], message: str
+) -> None:
     config = write_config(tmp_path, site)
     if "--config" not in args and args[0] != "extract":
         args = [*args, "--config", str(config)]

@@ -11,7 +11,7 @@ import pytest
 import zstandard
 
 from archiver.errors import FetchError, HTTPStatusError
-from archiver.headers import charset, freshness
+from archiver.fetch.headers import charset, freshness
 
 from servers import Server, conditional, encoded, fetcher, ok, redirect
 
@@ -79,7 +79,8 @@ def test_deflate_with_and_without_zlib_header() -> None:
 def test_corrupt_gzip_is_an_error_not_garbage() -> None:
     with (
         Server({"/a": encoded(b"\x1f\x8b\x08\x00garbage-not-gzip", "gzip")}) as server,
-        fetcher() as f, pytest.raises(FetchError, match="gzip"),
+        fetcher() as f,
+        pytest.raises(FetchError, match="gzip"),
     ):
         f.get(server.url("/a"))
 

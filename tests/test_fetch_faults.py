@@ -164,7 +164,8 @@ def test_twenty_hop_chain_stops_after_max_redirects() -> None:
     routes = {f"/hop{i}": redirect(f"/hop{i + 1}") for i in range(20)}
     routes["/hop20"] = ok(b"end")
     with (
-        Server(routes) as server, fetcher(max_redirects=5) as f,
+        Server(routes) as server,
+        fetcher(max_redirects=5) as f,
         pytest.raises(BadRedirect, match="too many redirects") as info,
     ):
         f.get(server.url("/hop0"))
@@ -175,7 +176,8 @@ def test_twenty_hop_chain_stops_after_max_redirects() -> None:
 @pytest.mark.parametrize("target", ["file:///etc/passwd", "ftp://127.0.0.1/feed.xml"])
 def test_redirect_to_another_scheme_is_refused(target: str) -> None:
     with (
-        Server({"/": redirect(target)}) as server, fetcher() as f,
+        Server({"/": redirect(target)}) as server,
+        fetcher() as f,
         pytest.raises(BadRedirect, match="only http and https"),
     ):
         f.get(server.url("/"))
@@ -183,7 +185,8 @@ def test_redirect_to_another_scheme_is_refused(target: str) -> None:
 
 def test_redirect_without_location_is_an_error() -> None:
     with (
-        Server({"/": ok(b"", status=302, headers=[("X-A", "b")])}) as server, fetcher() as f,
+        Server({"/": ok(b"", status=302, headers=[("X-A", "b")])}) as server,
+        fetcher() as f,
         pytest.raises(HTTPStatusError, match="Location"),
     ):
         f.get(server.url("/"))

@@ -13,7 +13,7 @@ import pytest
 
 from archiver.errors import FetchError, HTTPStatusError
 from archiver.fetch import Fetcher
-from archiver.politeness import parse_retry_after
+from archiver.fetch.politeness import parse_retry_after
 
 from servers import (
     Handler,
@@ -110,7 +110,8 @@ def test_5xx_is_retried_and_then_succeeds() -> None:
 @pytest.mark.parametrize("code", [408, 429, 500, 503])
 def test_retryable_status_gives_up_after_retries(code: int) -> None:
     with (
-        Server({"/": status(code)}) as server, fetcher(retries=2) as f,
+        Server({"/": status(code)}) as server,
+        fetcher(retries=2) as f,
         pytest.raises(HTTPStatusError) as info,
     ):
         f.get(server.url("/"))
@@ -121,7 +122,8 @@ def test_retryable_status_gives_up_after_retries(code: int) -> None:
 @pytest.mark.parametrize("code", [403, 404, 410])
 def test_client_errors_are_not_retried(code: int) -> None:
     with (
-        Server({"/": status(code)}) as server, fetcher(retries=2) as f,
+        Server({"/": status(code)}) as server,
+        fetcher(retries=2) as f,
         pytest.raises(HTTPStatusError),
     ):
         f.get(server.url("/"))
@@ -161,7 +163,8 @@ def test_long_retry_after_date_blocks_the_host_and_is_reported() -> None:
 
 def test_retry_after_is_capped_at_a_day() -> None:
     with (
-        Server({"/": status(429, [("Retry-After", "999999999")])}) as server, fetcher() as f,
+        Server({"/": status(429, [("Retry-After", "999999999")])}) as server,
+        fetcher() as f,
         pytest.raises(HTTPStatusError) as info,
     ):
         f.get(server.url("/"))

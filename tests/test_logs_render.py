@@ -7,9 +7,7 @@ import json
 import logging
 from datetime import UTC, datetime, timedelta
 
-from archiver.logs import escape, event, get_logger, setup_logging
-from archiver.models import Article, Dateline, PollReport
-from archiver.render import (
+from archiver.cli.render import (
     article_record,
     article_text,
     health_records,
@@ -17,6 +15,8 @@ from archiver.render import (
     poll_summary,
     source_status,
 )
+from archiver.logs import escape, event, get_logger, setup_logging
+from archiver.models import Article, Dateline, PollReport
 
 NOW = datetime(2024, 5, 16, 12, 0, tzinfo=UTC)
 
@@ -49,31 +49,79 @@ def test_source_status_words() -> None:
     assert source_status({**base, "last_outcome": None}, NOW) == "never polled"
     assert source_status({**base, "last_outcome": "ok"}, NOW) == "ok"
     assert source_status({**base, "last_outcome": "not_modified"}, NOW) == "not modified"
-    assert source_status({**base, "last_outcome": "failed", "error_count": 1,
-                          "next_check": (NOW + timedelta(minutes=5)).isoformat()},
-                         NOW) == "failing"
-    assert source_status({**base, "last_outcome": "failed", "error_count": 4,
-                          "next_check": (NOW + timedelta(hours=2)).isoformat()},
-                         NOW) == "backing off"
-    assert source_status({**base, "last_outcome": "blocked",
-                          "last_error": "robots.txt disallows /feed"}, NOW) == "blocked by robots"
+    assert (
+        source_status(
+            {
+                **base,
+                "last_outcome": "failed",
+                "error_count": 1,
+                "next_check": (NOW + timedelta(minutes=5)).isoformat(),
+            },
+            NOW,
+        )
+        == "failing"
+    )
+    assert (
+        source_status(
+            {
+                **base,
+                "last_outcome": "failed",
+                "error_count": 4,
+                "next_check": (NOW + timedelta(hours=2)).isoformat(),
+            },
+            NOW,
+        )
+        == "backing off"
+    )
+    assert (
+        source_status(
+            {**base, "last_outcome": "blocked", "last_error": "robots.txt disallows /feed"}, NOW
+        )
+        == "blocked by robots"
+    )
     assert source_status({**base, "enabled": 0}, NOW) == "disabled"
 
 
 def test_health_records_have_the_contract_fields() -> None:
-    rows = [{"name": "s", "kind": "feed", "url": "u", "enabled": 1, "last_outcome": "ok",
-             "polls": 4, "not_modified": 3, "articles": 7, "error_count": 0}]
+    rows = [
+        {
+            "name": "s",
+            "kind": "feed",
+            "url": "u",
+            "enabled": 1,
+            "last_outcome": "ok",
+            "polls": 4,
+            "not_modified": 3,
+            "articles": 7,
+            "error_count": 0,
+        }
+    ]
     record = health_records(rows, NOW)[0]
-    assert set(record) >= {"name", "kind", "url", "status", "last_polled", "next_check",
-                           "error_count", "last_error", "articles"}
+    assert set(record) >= {
+        "name",
+        "kind",
+        "url",
+        "status",
+        "last_polled",
+        "next_check",
+        "error_count",
+        "last_error",
+        "articles",
+    }
     assert record["not_modified_share"] == 0.75
 
 
 def test_article_text_and_record() -> None:
-    a = Article(url="https://tass.com/world/1", title="Title \x1b[1m", lead="Lead.",
-                body="BAKU, January 30. /TASS/. First.\n\nSecond.",
-                dateline=Dateline("BAKU, January 30. /TASS/.", "BAKU", "January 30", "TASS"),
-                published=NOW, published_from="jsonld", authors=("A B",))
+    a = Article(
+        url="https://tass.com/world/1",
+        title="Title \x1b[1m",
+        lead="Lead.",
+        body="BAKU, January 30. /TASS/. First.\n\nSecond.",
+        dateline=Dateline("BAKU, January 30. /TASS/.", "BAKU", "January 30", "TASS"),
+        published=NOW,
+        published_from="jsonld",
+        authors=("A B",),
+    )
     record = article_record(a)
     assert record["dateline"]["place"] == "BAKU" and record["word_count"] == a.word_count
     text = article_text(record)
@@ -82,8 +130,12 @@ def test_article_text_and_record() -> None:
 
 
 def test_tables() -> None:
-    rows = poll_summary([PollReport("a", "not_modified", ms=3),
-                         PollReport("b", "failed", error="timeout after 30 s")])
+    rows = poll_summary(
+        [
+            PollReport("a", "not_modified", ms=3),
+            PollReport("b", "failed", error="timeout after 30 s"),
+        ]
+    )
     out = plain_table(rows)
     assert "not modified" in out and "timeout after 30 s" in out
     assert len(out.splitlines()) == 3

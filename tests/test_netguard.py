@@ -12,7 +12,7 @@ import pytest
 
 from archiver.errors import ConnectFailed, PrivateAddress
 from archiver.fetch import Fetcher
-from archiver.netguard import PinnedBackend, PinnedTransport, is_public, parse_ip
+from archiver.fetch.netguard import PinnedBackend, PinnedTransport, is_public, parse_ip
 
 from servers import Server, ok, redirect, settings
 

@@ -39,25 +39,36 @@ def test_hostile_sources_do_not_hurt_the_good_ones(tmp_path: Path) -> None:
         "bomb": Server({"/feed.xml": encoded(bomb, "gzip")}),
         "endless": Server({"/feed.xml": endless()}),
         "silent": Server({"/feed.xml": never_answer}),
-        "robots": Server({
-            "/robots.txt": ok(b"User-agent: *\nDisallow: /\n",
-                              headers=[("Content-Type", "text/plain")]),
-            "/feed.xml": ok(b"<rss/>", headers=[("Content-Type", "application/rss+xml")])}),
-        "robots-down": Server({
-            "/robots.txt": status(503),
-            "/feed.xml": ok(b"<rss/>", headers=[("Content-Type", "application/rss+xml")])}),
+        "robots": Server(
+            {
+                "/robots.txt": ok(
+                    b"User-agent: *\nDisallow: /\n", headers=[("Content-Type", "text/plain")]
+                ),
+                "/feed.xml": ok(b"<rss/>", headers=[("Content-Type", "application/rss+xml")]),
+            }
+        ),
+        "robots-down": Server(
+            {
+                "/robots.txt": status(503),
+                "/feed.xml": ok(b"<rss/>", headers=[("Content-Type", "application/rss+xml")]),
+            }
+        ),
     }
     for server in servers.values():
         server.__enter__()
     try:
         with serve_site(FIXTURES) as site:
-            faulty = "".join(f"""
+            faulty = "".join(
+                f"""
 [[sources]]
 name = "{name}"
-url = "{server.url('/feed.xml')}"
-""" for name, server in servers.items())
+url = "{server.url("/feed.xml")}"
+"""
+                for name, server in servers.items()
+            )
             config = tmp_path / "config.toml"
-            config.write_text(f"""
+            config.write_text(
+                f"""
 [archive]
 path = "archive.db"
 captures = "captures"
@@ -69,23 +80,28 @@ timeout = {DEADLINE}
 workers = 4
 [[sources]]
 name = "tass-en"
-url = "{site.url('/rss/v2.xml')}"
+url = "{site.url("/rss/v2.xml")}"
 [[sources]]
 name = "reuters"
 kind = "sitemap"
-url = "{site.url('/arc/outboundfeeds/news-sitemap/')}"
+url = "{site.url("/arc/outboundfeeds/news-sitemap/")}"
 [[sources]]
 name = "ap-world"
 kind = "page"
-url = "{site.url('/hub/world-news')}"
+url = "{site.url("/hub/world-news")}"
 links = '/article/[a-z0-9-]+-[0-9a-f]{{32}}$'
 {faulty}
-""", encoding="utf-8")
+""",
+                encoding="utf-8",
+            )
             t0 = time.monotonic()
             done = subprocess.run(
                 [sys.executable, "-c", MAXRSS_SCRIPT, "poll", "--config", str(config)],
-                capture_output=True, text=True, timeout=120,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"})
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
             elapsed = time.monotonic() - t0
     finally:
         for server in servers.values():
@@ -114,10 +130,14 @@ links = '/article/[a-z0-9-]+-[0-9a-f]{{32}}$'
     for name in servers:
         assert health[name]["error_count"] == 1
     # one JSON log line per poll, as stdout is not a terminal
-    polls = [json.loads(line) for line in done.stderr.splitlines()
-             if line.startswith("{") and '"msg": "poll"' in line]
-    assert sorted(p["source"] for p in polls) == sorted([*servers, "tass-en", "reuters",
-                                                         "ap-world"])
+    polls = [
+        json.loads(line)
+        for line in done.stderr.splitlines()
+        if line.startswith("{") and '"msg": "poll"' in line
+    ]
+    assert sorted(p["source"] for p in polls) == sorted(
+        [*servers, "tass-en", "reuters", "ap-world"]
+    )
     # each hostile source was cut off at the request deadline, plus a little
     for p in polls:
         if p["source"] in servers:

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archiver.cli.hits import format_hits
 from archiver.errors import ArchiverError, QueryError
-from archiver.query import MAX_TERMS, parse_query
 from archiver.search import search
-from archiver.searchformat import format_hits
+from archiver.search.query import MAX_TERMS, parse_query
 
 from search_helpers import build_archive
 
@@ -142,12 +142,40 @@ _FIXTURE_OK = [HealthCheck.function_scoped_fixture]
 # hostile alphabet: FTS5 syntax, quotes, controls, CJK, emoji, combining marks, bidi
 _HOSTILE = st.one_of(
     st.text(),
-    st.text(alphabet=st.sampled_from(list('"\'*^:-+()[]{}\\/.,;!?$%&|<>=~`@#\x00\x01\x1b\n\t '))),
+    st.text(alphabet=st.sampled_from(list("\"'*^:-+()[]{}\\/.,;!?$%&|<>=~`@#\x00\x01\x1b\n\t "))),
     st.lists(
         st.sampled_from(
-            ["AND", "OR", "NOT", "NEAR", "NEAR(", "title:", "source:", "body:", "-", '"', "*",
-             "^", "baku", "cooperation", "harvest", "中国空间站", "пшеницы", "🙂", "e\u0301",
-             "\u202e", "\ufeff", "(", ")", ":", "{title}", "rowid", "rank", "\x00", "\udcff"]
+            [
+                "AND",
+                "OR",
+                "NOT",
+                "NEAR",
+                "NEAR(",
+                "title:",
+                "source:",
+                "body:",
+                "-",
+                '"',
+                "*",
+                "^",
+                "baku",
+                "cooperation",
+                "harvest",
+                "中国空间站",
+                "пшеницы",
+                "🙂",
+                "e\u0301",
+                "\u202e",
+                "\ufeff",
+                "(",
+                ")",
+                ":",
+                "{title}",
+                "rowid",
+                "rank",
+                "\x00",
+                "\udcff",
+            ]
         ),
         max_size=12,
     ).map(" ".join),
@@ -176,10 +204,50 @@ def test_raw_mode_errors_are_query_errors(archive: Path, text: str) -> None:
 
 def _hostile_strings(n: int, seed: int = 6) -> list[str]:
     rng = random.Random(seed)
-    pieces = ['"', "'", "*", "^", ":", "-", "(", ")", "AND", "OR", "NOT", "NEAR", "NEAR/2",
-              "title:", "source:", "\x00", "\n", "\r", "\t", "\x1b[31m", "中国", "пшеницы",
-              "🙂", "\u202e", "baku", "harvest", "satellite", "{", "}", "[", "]", "\\", "%", "_",
-              ";", "--", "/*", "*/", "'; DROP TABLE articles; --", "\udcff", "\ufffd", " "]
+    pieces = [
+        '"',
+        "'",
+        "*",
+        "^",
+        ":",
+        "-",
+        "(",
+        ")",
+        "AND",
+        "OR",
+        "NOT",
+        "NEAR",
+        "NEAR/2",
+        "title:",
+        "source:",
+        "\x00",
+        "\n",
+        "\r",
+        "\t",
+        "\x1b[31m",
+        "中国",
+        "пшеницы",
+        "🙂",
+        "\u202e",
+        "baku",
+        "harvest",
+        "satellite",
+        "{",
+        "}",
+        "[",
+        "]",
+        "\\",
+        "%",
+        "_",
+        ";",
+        "--",
+        "/*",
+        "*/",
+        "'; DROP TABLE articles; --",
+        "\udcff",
+        "\ufffd",
+        " ",
+    ]
     out = []
     for _ in range(n):
         k = rng.randint(0, 10)

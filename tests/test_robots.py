@@ -16,8 +16,8 @@ from archiver.errors import (
     PrivateAddress,
     RobotsDisallowed,
 )
+from archiver.fetch.robots import RobotsCache, product_token, robots_url
 from archiver.models import RequestRecord
-from archiver.robots import RobotsCache, product_token, robots_url
 
 from servers import Handler, Request, Server, fetcher, never_answer, ok, redirect, respond, status
 

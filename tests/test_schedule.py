@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from archiver.errors import FetchTimeout, HTTPStatusError
-from archiver.schedule import describe_error, next_check
+from archiver.poll.schedule import describe_error, next_check
 
 NOW = datetime(2026, 1, 30, 12, 0, tzinfo=UTC)
 EVERY = timedelta(minutes=5)

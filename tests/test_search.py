@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from archiver.cli.hits import escape_text, format_counts, format_hits
 from archiver.errors import QueryError, StoreError
 from archiver.models import Article
 from archiver.search import HL_END, HL_START, count, parse_when, search
-from archiver.searchformat import escape_text, format_counts, format_hits
 from archiver.store import Store
 
 from search_helpers import SEED_BODY, STORIES, Story, build_archive, when
@@ -47,12 +47,22 @@ def test_one_hit_per_story_cluster_unless_all_versions(archive: Path) -> None:
 
 def test_collapse_still_fills_the_limit(tmp_path: Path) -> None:
     # 30 near-copies of one story (one cluster, by SimHash) rank first; 5 other stories follow
-    copies = [Story(url=f"https://x.test/dup/{i}", title="Flood flood flood",
-                    body=SEED_BODY.replace("January 30", f"January {i + 1} flood"))
-              for i in range(30)]
-    others = [Story(url=f"https://x.test/other/{i}", title=f"Story {i}",
-                    body=f"Item {i}: " + " ".join(f"w{i}x{j}" for j in range(60)) + " flood")
-              for i in range(5)]
+    copies = [
+        Story(
+            url=f"https://x.test/dup/{i}",
+            title="Flood flood flood",
+            body=SEED_BODY.replace("January 30", f"January {i + 1} flood"),
+        )
+        for i in range(30)
+    ]
+    others = [
+        Story(
+            url=f"https://x.test/other/{i}",
+            title=f"Story {i}",
+            body=f"Item {i}: " + " ".join(f"w{i}x{j}" for j in range(60)) + " flood",
+        )
+        for i in range(5)
+    ]
     path = build_archive(tmp_path / "a.db", copies + others)
     every = search(path, "flood", limit=100, all_versions=True)
     clusters = [h.cluster_id for h in every]
@@ -81,7 +91,8 @@ def test_limit(archive: Path) -> None:
 
 def test_source_filter_and_source_syntax_intersect(archive: Path) -> None:
     assert _slugs(search(archive, "cooperation", source=["wire-en"])) == [
-        "azerbaijan-turkey-cooperation"]
+        "azerbaijan-turkey-cooperation"
+    ]
     both = search(archive, "cooperation", source=["tass-en", "wire-en"], all_versions=True)
     assert len(both) == 3
     assert search(archive, "cooperation source:tass-en", source=["wire-en"]) == []
@@ -94,8 +105,13 @@ def test_source_only_query_lists_newest(archive: Path) -> None:
 
 
 def test_since_until_and_lang(archive: Path) -> None:
-    found = search(archive, "harvest OR satellite OR cooperation", all_versions=True,
-                   since=when("2021-08-20T00:00:00"), until=when("2022-03-02T00:00:00"))
+    found = search(
+        archive,
+        "harvest OR satellite OR cooperation",
+        all_versions=True,
+        since=when("2021-08-20T00:00:00"),
+        until=when("2022-03-02T00:00:00"),
+    )
     assert sorted(_slugs(found)) == ["1300001", "satellite-launch"]
     assert _slugs(search(archive, "пшеницы", lang="ru")) == ["2000001"]
     assert search(archive, "пшеницы", lang="en") == []
@@ -136,8 +152,21 @@ def test_parse_when(text: str, end: bool, expected: datetime) -> None:
     assert got == expected and got.tzinfo is not None
 
 
-@pytest.mark.parametrize("text", ["", "soon", "7x", "2021-13-01", "2021-02-30", "99999999d",
-                                  "1e9d", "2021-01-30T25:00", "\x00", "last tuesday"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "soon",
+        "7x",
+        "2021-13-01",
+        "2021-02-30",
+        "99999999d",
+        "1e9d",
+        "2021-01-30T25:00",
+        "\x00",
+        "last tuesday",
+    ],
+)
 def test_parse_when_garbage(text: str) -> None:
     with pytest.raises(QueryError, match=r"not a date|too far") as info:
         parse_when(text, NOW)
@@ -192,7 +221,8 @@ def test_csv_has_a_header_and_one_row_per_hit(archive: Path) -> None:
     assert [r["url"].rsplit("/", 1)[-1] for r in rows] == ["satellite-launch", "1400002"]
     assert rows[0]["published"] == "2022-03-01T15:30:00+00:00"
     assert format_hits([], "csv").splitlines() == [
-        "id,url,source,title,published,snippet,language,cluster_id,rank"]
+        "id,url,source,title,published,snippet,language,cluster_id,rank"
+    ]
     with pytest.raises(QueryError):
         format_hits([], "xml")
 
@@ -249,8 +279,10 @@ def test_readers_while_a_writer_writes(tmp_path: Path) -> None:
             i = 0
             while not stop.is_set():
                 body = f"Live update {i} on the harvest and the satellite. " * 40
-                store.add_article(Article(url=f"https://live.test/{i}", title=f"Live {i}",
-                                          body=body), source="live")
+                store.add_article(
+                    Article(url=f"https://live.test/{i}", title=f"Live {i}", body=body),
+                    source="live",
+                )
                 written.append(i)
                 i += 1
                 if i % 50 == 0:
@@ -269,8 +301,9 @@ def test_readers_while_a_writer_writes(tmp_path: Path) -> None:
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=writer)] + [threading.Thread(target=reader)
-                                                    for _ in range(4)]
+    threads = [threading.Thread(target=writer)] + [
+        threading.Thread(target=reader) for _ in range(4)
+    ]
     for t in threads:
         t.start()
     time.sleep(2.0)

@@ -62,13 +62,14 @@ def test_filters_sort_all_and_count(config: Path) -> None:
     assert urls("cooperation", "--since", "2021-06-01") == ["1300001"]
     assert urls("cooperation", "--until", "2021-01-30T10:00", "--all") == ["1251234"]
     assert urls("пшеницы", "--lang", "ru") == ["2000001"]
-    assert urls("satellite OR harvest", "--sort", "newest", "--limit", "2") == [
-        "escape", "1400002"]
+    assert urls("satellite OR harvest", "--sort", "newest", "--limit", "2") == ["escape", "1400002"]
     assert len(urls('"military-technical cooperation"')) == 1
     assert len(urls('"military-technical cooperation"', "--all")) == 2
     code, out, _ = run(config, "--count", "--format", "json", "cooperation")
-    assert code == 0 and json.loads(out) == [{"source": "tass-en", "count": 2},
-                                             {"source": "wire-en", "count": 1}]
+    assert code == 0 and json.loads(out) == [
+        {"source": "tass-en", "count": 2},
+        {"source": "wire-en", "count": 1},
+    ]
 
 
 @pytest.mark.parametrize(
@@ -89,14 +90,54 @@ def test_one_line_errors(config: Path, args: list[str], message: str) -> None:
 
 def test_300_hostile_strings(config: Path) -> None:
     rng = random.Random(300)
-    pieces = ['"', "'", "*", "^", ":", "-", "(", ")", "AND", "OR", "NOT", "NEAR", "NEAR/2",
-              "title:", "source:", "\x00", "\n", "\r", "\t", "\x1b[31m", "中国", "пшеницы",
-              "🙂", "\u202e", "baku", "harvest", "satellite", "{", "}", "\\", "%", "_", ";",
-              "--", "'; DROP TABLE articles; --", "\ufffd", " ", "rank", "rowid", "body:"]
+    pieces = [
+        '"',
+        "'",
+        "*",
+        "^",
+        ":",
+        "-",
+        "(",
+        ")",
+        "AND",
+        "OR",
+        "NOT",
+        "NEAR",
+        "NEAR/2",
+        "title:",
+        "source:",
+        "\x00",
+        "\n",
+        "\r",
+        "\t",
+        "\x1b[31m",
+        "中国",
+        "пшеницы",
+        "🙂",
+        "\u202e",
+        "baku",
+        "harvest",
+        "satellite",
+        "{",
+        "}",
+        "\\",
+        "%",
+        "_",
+        ";",
+        "--",
+        "'; DROP TABLE articles; --",
+        "\ufffd",
+        " ",
+        "rank",
+        "rowid",
+        "body:",
+    ]
     outcomes = {"results": 0, "message": 0}
     for _ in range(300):
-        words = ["".join(rng.choice(pieces) for _ in range(rng.randint(1, 4)))
-                 for _ in range(rng.randint(1, 4))]
+        words = [
+            "".join(rng.choice(pieces) for _ in range(rng.randint(1, 4)))
+            for _ in range(rng.randint(1, 4))
+        ]
         fmt = rng.choice(["table", "json", "csv"])
         code, out, err = run(config, "--format", fmt, "--", *words)
         assert code != EXIT_INTERNAL, (words, err)

@@ -16,7 +16,7 @@ import pytest
 
 from archiver.errors import StoreError
 from archiver.models import Article
-from archiver.serve import NOTHING, archiver_match, load_metadata, write_metadata
+from archiver.serve.app import NOTHING, archiver_match, load_metadata, write_metadata
 from archiver.store import Store
 
 from search_helpers import build_archive
@@ -40,19 +40,22 @@ def served(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped
 def test_search_json_returns_the_matching_rows(served: tuple[str, Path]) -> None:
     base, _ = served
     assert sorted(_titles(base, "/archive/articles.json?_search=satellite&_shape=array")) == [
-        "Satellite launch postponed over weather", "Space agency plans new missions"]
+        "Satellite launch postponed over weather",
+        "Space agency plans new missions",
+    ]
     # the search box speaks archiver's language: title:, -word, phrases
     assert _titles(base, "/archive/articles.json?_search=title:satellite&_shape=array") == [
-        "Satellite launch postponed over weather"]
+        "Satellite launch postponed over weather"
+    ]
     assert _titles(base, "/archive/articles.json?_search=satellite+-launch&_shape=array") == [
-        "Space agency plans new missions"]
+        "Space agency plans new missions"
+    ]
 
 
 @pytest.mark.parametrize("typed", ['"', "NEAR(", "AND", "-", "(((", "title:", "🙂", "\x00"])
 def test_search_box_never_errors(served: tuple[str, Path], typed: str) -> None:
     base, _ = served
-    response = httpx.get(base + "/archive/articles.json", params={"_search": typed},
-                         timeout=10)
+    response = httpx.get(base + "/archive/articles.json", params={"_search": typed}, timeout=10)
     assert response.status_code == 200, response.text
     assert "rows" in response.json()
 
@@ -77,23 +80,38 @@ def test_newest_first_facets_and_truncation(served: tuple[str, Path]) -> None:
 
 def test_canned_queries(served: tuple[str, Path]) -> None:
     base, _ = served
-    rows = httpx.get(base + "/archive/search_with_snippets.json",
-                     params={"q": "satellite", "_shape": "array"}, timeout=10).json()
+    rows = httpx.get(
+        base + "/archive/search_with_snippets.json",
+        params={"q": "satellite", "_shape": "array"},
+        timeout=10,
+    ).json()
     assert rows[0]["title"] == "Satellite launch postponed over weather"
     assert "[satellite]" in rows[1]["snippet"]
     for q in ("", '"', "NEAR("):
-        got = httpx.get(base + "/archive/search_with_snippets.json",
-                        params={"q": q, "_shape": "array"}, timeout=10)
+        got = httpx.get(
+            base + "/archive/search_with_snippets.json",
+            params={"q": q, "_shape": "array"},
+            timeout=10,
+        )
         assert got.status_code == 200 and got.json() == []
-    latest = httpx.get(base + "/archive/latest_per_source.json",
-                       params={"per_source": "1", "_shape": "array"}, timeout=10).json()
+    latest = httpx.get(
+        base + "/archive/latest_per_source.json",
+        params={"per_source": "1", "_shape": "array"},
+        timeout=10,
+    ).json()
     assert {r["source"]: r["title"][:9] for r in latest} == {
-        "tass-en": "Space age", "tass-ru": "Урожай пш", "wire-en": "Breaking\x1b"}
+        "tass-en": "Space age",
+        "tass-ru": "Урожай пш",
+        "wire-en": "Breaking\x1b",
+    }
     health = httpx.get(base + "/archive/source_health.json?_shape=array", timeout=10)
     assert health.status_code == 200 and health.json() == []  # no sources synced here
     for key in ("1", "https://tass.com/defense/1251234"):
-        revisions = httpx.get(base + "/archive/article_revisions.json",
-                              params={"article": key, "_shape": "array"}, timeout=10).json()
+        revisions = httpx.get(
+            base + "/archive/article_revisions.json",
+            params={"article": key, "_shape": "array"},
+            timeout=10,
+        ).json()
         assert [(r["article_id"], r["number"]) for r in revisions] == [(1, 1)]
     empty = httpx.get(base + "/archive/article_revisions.json?_shape=array", timeout=10)
     assert empty.status_code == 200 and empty.json() == []
@@ -111,16 +129,22 @@ def test_listens_on_loopback_only(served: tuple[str, Path]) -> None:
             assert sock.connect_ex((address, port)) != 0
     ss = subprocess.run(["ss", "-ltn"], capture_output=True, text=True, check=False)
     if ss.returncode == 0:
-        listening = [line.split()[3] for line in ss.stdout.splitlines()[1:]
-                     if line.split()[3].endswith(f":{port}")]
+        listening = [
+            line.split()[3]
+            for line in ss.stdout.splitlines()[1:]
+            if line.split()[3].endswith(f":{port}")
+        ]
         assert listening == [f"127.0.0.1:{port}"]
 
 
 def test_serve_is_read_only(served: tuple[str, Path]) -> None:
     base, db = served
     before = sqlite3.connect(db).execute("SELECT count(*) FROM articles").fetchone()[0]
-    response = httpx.get(base + "/archive.json", params={
-        "sql": "insert into articles (url, body) values ('x', 'y')"}, timeout=10)
+    response = httpx.get(
+        base + "/archive.json",
+        params={"sql": "insert into articles (url, body) values ('x', 'y')"},
+        timeout=10,
+    )
     assert response.status_code == 400 or response.json().get("ok") is False
     after = sqlite3.connect(db).execute("SELECT count(*) FROM articles").fetchone()[0]
     assert after == before
@@ -135,8 +159,14 @@ def test_sees_new_articles_while_the_daemon_writes(tmp_path: Path) -> None:
     def writer() -> None:
         i = 0
         while not stop.is_set():
-            store.add_article(Article(url=f"https://live.test/{i}", title=f"Zeppelin {i}",
-                                      body="zeppelin sighted " * 30), source="live")
+            store.add_article(
+                Article(
+                    url=f"https://live.test/{i}",
+                    title=f"Zeppelin {i}",
+                    body="zeppelin sighted " * 30,
+                ),
+                source="live",
+            )
             i += 1
 
     with datasette(db, tmp_path) as base:
@@ -145,9 +175,16 @@ def test_sees_new_articles_while_the_daemon_writes(tmp_path: Path) -> None:
         try:
             seen = []
             for _ in range(40):
-                r = httpx.get(base + "/live/articles.json",
-                              params={"_search": "zeppelin", "_shape": "array", "_size": "max",
-                                      "_col": "title"}, timeout=10)
+                r = httpx.get(
+                    base + "/live/articles.json",
+                    params={
+                        "_search": "zeppelin",
+                        "_shape": "array",
+                        "_size": "max",
+                        "_col": "title",
+                    },
+                    timeout=10,
+                )
                 if r.status_code != 200:
                     errors.append(r.text)
                 else:
@@ -164,8 +201,10 @@ def test_sees_new_articles_while_the_daemon_writes(tmp_path: Path) -> None:
 def test_serve_function_runs_datasette(tmp_path: Path) -> None:
     db = build_archive(tmp_path / "my archive.db")  # a space in the path, a name not "archive"
     port = free_port()
-    code = ("import sys; from pathlib import Path; from archiver.serve import serve; "
-            f"sys.exit(serve(Path({str(db)!r}), port={port}))")
+    code = (
+        "import sys; from pathlib import Path; from archiver.serve.app import serve; "
+        f"sys.exit(serve(Path({str(db)!r}), port={port}))"
+    )
     with running([sys.executable, "-c", code]) as proc:
         base = f"http://127.0.0.1:{port}"
         wait_until_up(base, proc)
@@ -180,8 +219,12 @@ def test_metadata(tmp_path: Path) -> None:
     meta = load_metadata("x", has_revisions=True)
     assert set(meta["databases"]) == {"x"}
     queries = meta["databases"]["x"]["queries"]
-    assert {"search_with_snippets", "latest_per_source", "source_health",
-            "article_revisions"} <= set(queries)
+    assert {
+        "search_with_snippets",
+        "latest_per_source",
+        "source_health",
+        "article_revisions",
+    } <= set(queries)
     db = build_archive(tmp_path / "a.db")
     written = json.loads(write_metadata(db, tmp_path / "m.json").read_text())
     assert "article_revisions" in written["databases"]["a"]["queries"]

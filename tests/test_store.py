@@ -19,8 +19,11 @@ NOW = datetime(2024, 5, 16, 12, 0, tzinfo=UTC)
 
 
 def article(n: int, **kw: object) -> Article:
-    fields: dict = {"url": f"https://example.org/news/{n}", "title": f"Story {n}",
-                    "body": f"Body of story {n} about harbour cranes."}
+    fields: dict = {
+        "url": f"https://example.org/news/{n}",
+        "title": f"Story {n}",
+        "body": f"Body of story {n} about harbour cranes.",
+    }
     fields.update(kw)
     return Article(**fields)
 
@@ -38,8 +41,11 @@ def test_pragmas_wal_and_fts_visible_to_datasette(store: Store) -> None:
     assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
     db = sqlite_utils.Database(store.path)
     assert db["articles"].detect_fts() == "articles_fts"
-    assert {t.name for t in db["articles"].triggers} >= {"articles_ai", "articles_ad",
-                                                          "articles_au"}
+    assert {t.name for t in db["articles"].triggers} >= {
+        "articles_ai",
+        "articles_ad",
+        "articles_au",
+    }
 
 
 def test_migrations_are_recorded_and_idempotent(store: Store) -> None:
@@ -60,8 +66,9 @@ def test_a_later_migration_applies_to_an_existing_archive(
     def add_notes(db: sqlite_utils.Database) -> None:
         db["notes"].create({"id": int, "text": str}, pk="id")
 
-    monkeypatch.setattr("archiver.store.schema.MIGRATIONS",
-                        [*MIGRATIONS, (999, "notes", add_notes)])
+    monkeypatch.setattr(
+        "archiver.store.schema.MIGRATIONS", [*MIGRATIONS, (999, "notes", add_notes)]
+    )
     with Store(path) as new:
         assert new.migrate() == 999
         assert new.count_articles() == 1
@@ -70,8 +77,9 @@ def test_a_later_migration_applies_to_an_existing_archive(
 
 def test_one_row_per_url_and_last_seen_moves(store: Store) -> None:
     first, created = store.add_article(article(1), source="s", seen_at=NOW)
-    again, created_again = store.add_article(article(1), source="s",
-                                             seen_at=NOW + timedelta(hours=1))
+    again, created_again = store.add_article(
+        article(1), source="s", seen_at=NOW + timedelta(hours=1)
+    )
     assert created and not created_again and first == again
     row = store.get_article(first)
     assert row["first_seen"] == "2024-05-16T12:00:00+00:00"
@@ -81,10 +89,15 @@ def test_one_row_per_url_and_last_seen_moves(store: Store) -> None:
 
 def test_fields_round_trip(store: Store) -> None:
     a = article(
-        2, lead="The lead.", dateline=Dateline("BAKU, January 30. /TASS/.", "BAKU",
-                                               "January 30", "TASS"),
-        published=datetime(2021, 1, 30, 12, 5, tzinfo=UTC), published_from="jsonld",
-        authors=("Anna Li", "Ivan Petrov"), tags=("defence",), language="en", agency="TASS",
+        2,
+        lead="The lead.",
+        dateline=Dateline("BAKU, January 30. /TASS/.", "BAKU", "January 30", "TASS"),
+        published=datetime(2021, 1, 30, 12, 5, tzinfo=UTC),
+        published_from="jsonld",
+        authors=("Anna Li", "Ivan Petrov"),
+        tags=("defence",),
+        language="en",
+        agency="TASS",
     )
     article_id, _ = store.add_article(a, source="tass-en", fetched_url=a.url, seen_at=NOW)
     row = store.get_article(a.url)
@@ -102,7 +115,8 @@ def test_fields_round_trip(store: Store) -> None:
 def test_fts_follows_inserts(store: Store) -> None:
     store.add_article(article(3, body="Cormorants nest on the pier."), source="s")
     hits = store.conn.execute(
-        "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'cormorants'").fetchall()
+        "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'cormorants'"
+    ).fetchall()
     assert len(hits) == 1
     assert store.integrity_problems() == []
 
@@ -118,13 +132,16 @@ def test_failed_write_rolls_back_everything(store: Store) -> None:
 def test_bulk_load_skips_known_urls(store: Store) -> None:
     from archiver.store import article_row
 
-    rows = [article_row(article(i), source="bulk", fetched_url=None, seen_at=NOW)
-            for i in range(50)]
+    rows = [
+        article_row(article(i), source="bulk", fetched_url=None, seen_at=NOW) for i in range(50)
+    ]
     assert store.add_articles(rows, batch=7) == 50
     assert store.add_articles(rows[:10]) == 0
     assert store.count_articles("bulk") == 50
-    assert store.conn.execute("SELECT count(*) FROM articles WHERE cluster_id IS NULL"
-                              ).fetchone()[0] == 0
+    assert (
+        store.conn.execute("SELECT count(*) FROM articles WHERE cluster_id IS NULL").fetchone()[0]
+        == 0
+    )
 
 
 def test_sources_sync_due_and_poll_state(store: Store) -> None:
@@ -132,8 +149,14 @@ def test_sources_sync_due_and_poll_state(store: Store) -> None:
     b = SourceConfig(name="b", kind="sitemap", url="https://b.org/sitemap.xml")
     store.sync_sources([a, b], NOW)
     assert set(store.due_sources(NOW)) == {"a", "b"}
-    store.record_poll("a", outcome="ok", polled_at=NOW, next_check=NOW + timedelta(minutes=5),
-                      etag='"v1"', last_modified="Thu, 16 May 2024 11:00:00 GMT")
+    store.record_poll(
+        "a",
+        outcome="ok",
+        polled_at=NOW,
+        next_check=NOW + timedelta(minutes=5),
+        etag='"v1"',
+        last_modified="Thu, 16 May 2024 11:00:00 GMT",
+    )
     assert store.due_sources(NOW) == ["b"]
     state = store.source_state("a")
     assert state.etag == '"v1"' and state.error_count == 0
@@ -142,8 +165,9 @@ def test_sources_sync_due_and_poll_state(store: Store) -> None:
     state = store.source_state("a")
     assert state.error_count == 2 and state.last_error == "timeout"
     assert state.etag == '"v1"'  # a failure keeps the validators
-    store.record_poll("a", outcome="not_modified", polled_at=NOW, next_check=NOW,
-                      keep_validators=True)
+    store.record_poll(
+        "a", outcome="not_modified", polled_at=NOW, next_check=NOW, keep_validators=True
+    )
     assert store.source_state("a").error_count == 0
     assert store.source_state("a").etag == '"v1"'
     # removed from config: disabled, history kept; a changed URL drops its validators
@@ -154,11 +178,18 @@ def test_sources_sync_due_and_poll_state(store: Store) -> None:
 
 
 def test_fetch_log_and_failures(store: Store) -> None:
-    store.record_fetches("a", [RequestRecord("https://a.org/1", NOW, 200, 1234, 56),
-                               RequestRecord("https://a.org/2", NOW, None, 0, 30000, "timeout")])
+    store.record_fetches(
+        "a",
+        [
+            RequestRecord("https://a.org/1", NOW, 200, 1234, 56),
+            RequestRecord("https://a.org/2", NOW, None, 0, 30000, "timeout"),
+        ],
+    )
     rows = store.conn.execute("SELECT url, status, error FROM fetches ORDER BY id").fetchall()
-    assert [tuple(r) for r in rows] == [("https://a.org/1", 200, None),
-                                        ("https://a.org/2", None, "timeout")]
+    assert [tuple(r) for r in rows] == [
+        ("https://a.org/1", 200, None),
+        ("https://a.org/2", None, "timeout"),
+    ]
     urls = ["https://a.org/1", "https://a.org/2"]
     for _ in range(3):
         store.record_failure("https://a.org/1", "a", "parse error", NOW)
@@ -187,8 +218,7 @@ def test_writers_in_threads_do_not_collide(store: Store) -> None:
 
 
 def test_second_process_writer_waits_instead_of_failing(store: Store) -> None:
-    other = sqlite3.connect(store.path, isolation_level=None, timeout=0.01,
-                            check_same_thread=False)
+    other = sqlite3.connect(store.path, isolation_level=None, timeout=0.01, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
     released = threading.Timer(0.3, lambda: other.execute("COMMIT"))
     released.start()

@@ -24,9 +24,11 @@ WINDMILL = "/world/europe/dutch-windmill-owners-struggle-to-find-apprentices-202
 WINDMILL_FILE = FIXTURES / WINDMILL.strip("/") / "index.html"
 SITEMAP_FILE = FIXTURES / "arc" / "outboundfeeds" / "news-sitemap" / "index.xml"
 EDIT = "Several provinces have started paying part of the training costs"
-EDITED = ("UPDATE: The Dutch government said late on Thursday it would fund forty extra "
-          "apprenticeships from September. Several provinces have started paying part of "
-          "the training costs")
+EDITED = (
+    "UPDATE: The Dutch government said late on Thursday it would fund forty extra "
+    "apprenticeships from September. Several provinces have started paying part of "
+    "the training costs"
+)
 
 
 @pytest.fixture
@@ -37,7 +39,8 @@ def site() -> Iterator[Site]:
 
 def config_for(tmp_path: Path, site: Site, *, revisit: str = "[]", extra: str = "") -> Path:
     path = tmp_path / "config.toml"
-    path.write_text(f"""
+    path.write_text(
+        f"""
 [archive]
 path = "archive.db"
 captures = "captures"
@@ -51,7 +54,9 @@ kind = "sitemap"
 url = "{site.url(SITEMAP)}"
 revisit = {revisit}
 {extra}
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -69,12 +74,14 @@ def edit_windmill(site: Site) -> None:
 
 def bump_lastmod(site: Site) -> None:
     sitemap = SITEMAP_FILE.read_text(encoding="utf-8")
-    site.put(SITEMAP, sitemap.replace("2024-05-16T10:31:12.000Z", "2024-05-16T18:05:00.000Z")
-             .encode("utf-8"), "application/xml")
+    site.put(
+        SITEMAP,
+        sitemap.replace("2024-05-16T10:31:12.000Z", "2024-05-16T18:05:00.000Z").encode("utf-8"),
+        "application/xml",
+    )
 
 
-def test_newer_lastmod_and_changed_text_make_a_second_revision(tmp_path: Path,
-                                                                site: Site) -> None:
+def test_newer_lastmod_and_changed_text_make_a_second_revision(tmp_path: Path, site: Site) -> None:
     config = config_for(tmp_path, site)
     cli("poll", "--config", str(config))
     edit_windmill(site)
@@ -84,8 +91,9 @@ def test_newer_lastmod_and_changed_text_make_a_second_revision(tmp_path: Path,
     cli("poll", "--config", str(config))
     assert site.requests[WINDMILL] == 2
 
-    shown = json.loads(cli("show", site.url(WINDMILL), "--revisions", "--format", "json",
-                           "--config", str(config)))
+    shown = json.loads(
+        cli("show", site.url(WINDMILL), "--revisions", "--format", "json", "--config", str(config))
+    )
     assert [r["number"] for r in shown["revisions"]] == [1, 2]
     assert shown["revisions"][1]["changed"] == ["body"]
     assert EDITED in shown["body"]  # the row shows the latest
@@ -99,34 +107,42 @@ def test_newer_lastmod_and_changed_text_make_a_second_revision(tmp_path: Path,
     assert "-Several provinces have started" in text
 
 
-def test_unchanged_refetch_adds_no_revision_and_a_revisit_record(tmp_path: Path,
-                                                                  site: Site) -> None:
+def test_unchanged_refetch_adds_no_revision_and_a_revisit_record(
+    tmp_path: Path, site: Site
+) -> None:
     config = config_for(tmp_path, site)
     cli("poll", "--config", str(config))
     bump_lastmod(site)  # the listing says it changed, the page did not
     cli("poll", "--config", str(config))
     assert site.requests[WINDMILL] == 2
-    shown = json.loads(cli("show", site.url(WINDMILL), "--revisions", "--format", "json",
-                           "--config", str(config)))
+    shown = json.loads(
+        cli("show", site.url(WINDMILL), "--revisions", "--format", "json", "--config", str(config))
+    )
     assert len(shown["revisions"]) == 1
-    records = [ref for ref, resp in iter_captures(tmp_path / "captures")
-               if resp.url == site.url(WINDMILL)]
+    records = [
+        ref for ref, resp in iter_captures(tmp_path / "captures") if resp.url == site.url(WINDMILL)
+    ]
     assert [r.revisit for r in records] == [False, True]
 
 
-def test_same_page_at_a_second_url_is_an_alias_not_a_new_article(tmp_path: Path,
-                                                                  site: Site) -> None:
+def test_same_page_at_a_second_url_is_an_alias_not_a_new_article(
+    tmp_path: Path, site: Site
+) -> None:
     mirror = "/world/europe/windmill-apprentices-mirror/"
     site.put(mirror, WINDMILL_FILE.read_bytes())
     feed = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
 <item><title>Windmills</title><link>{site.url(mirror)}?utm_source=rss</link></item>
 </channel></rss>""".encode()
     site.put("/mirror.rss", feed, "application/rss+xml")
-    config = config_for(tmp_path, site, extra=f"""
+    config = config_for(
+        tmp_path,
+        site,
+        extra=f"""
 [[sources]]
 name = "mirror"
-url = "{site.url('/mirror.rss')}"
-""")
+url = "{site.url("/mirror.rss")}"
+""",
+    )
     cli("poll", "reuters", "--config", str(config))
     cli("poll", "mirror", "--config", str(config))
     with Store(tmp_path / "archive.db") as store:
@@ -139,23 +155,29 @@ url = "{site.url('/mirror.rss')}"
     assert all("utm_source" not in u for u in urls)
 
 
-def test_near_duplicates_across_sources_share_a_story_cluster(tmp_path: Path,
-                                                               site: Site) -> None:
+def test_near_duplicates_across_sources_share_a_story_cluster(tmp_path: Path, site: Site) -> None:
     page = WINDMILL_FILE.read_text(encoding="utf-8")
     # a partner re-files the story with its own credit line and one word changed
-    refiled = (page.replace("Editing by Mark Holt", "Editing by Mark Holt for Partner Wire")
-               .replace("grow older", "grow old").replace(WINDMILL, "/syndicated/windmills"))
+    refiled = (
+        page.replace("Editing by Mark Holt", "Editing by Mark Holt for Partner Wire")
+        .replace("grow older", "grow old")
+        .replace(WINDMILL, "/syndicated/windmills")
+    )
     assert refiled != page
     site.put("/syndicated/windmills", refiled.encode("utf-8"))
     feed = f"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
-<item><title>Windmills</title><link>{site.url('/syndicated/windmills')}</link></item>
+<item><title>Windmills</title><link>{site.url("/syndicated/windmills")}</link></item>
 </channel></rss>""".encode()
     site.put("/partner.rss", feed, "application/rss+xml")
-    config = config_for(tmp_path, site, extra=f"""
+    config = config_for(
+        tmp_path,
+        site,
+        extra=f"""
 [[sources]]
 name = "partner"
-url = "{site.url('/partner.rss')}"
-""")
+url = "{site.url("/partner.rss")}"
+""",
+    )
     cli("poll", "--config", str(config))
     with Store(tmp_path / "archive.db") as store:
         assert store.count_articles() == 4
@@ -168,8 +190,9 @@ url = "{site.url('/partner.rss')}"
 
     hits = json.loads(cli("search", "millers", "--format", "json", "--config", str(config)))
     assert len(hits) == 1  # one line per story
-    hits = json.loads(cli("search", "millers", "--all", "--format", "json",
-                          "--config", str(config)))
+    hits = json.loads(
+        cli("search", "millers", "--all", "--format", "json", "--config", str(config))
+    )
     assert len(hits) == 2
 
 
@@ -201,11 +224,18 @@ def test_every_revision_points_at_its_capture(tmp_path: Path, site: Site) -> Non
     for rev in revisions:
         assert rev["warc_file"] and rev["warc_record_id"].startswith("<urn:uuid:")
         assert "/" not in rev["warc_file"] and rev["warc_file"].endswith(".warc.gz")
-        from archiver.capture import CaptureRef
+        from archiver.models import CaptureRef
 
-        body = read_capture(tmp_path / "captures", CaptureRef(
-            rev["warc_file"], rev["warc_offset"], rev["warc_length"], rev["warc_record_id"],
-            rev["payload_digest"])).body
+        body = read_capture(
+            tmp_path / "captures",
+            CaptureRef(
+                rev["warc_file"],
+                rev["warc_offset"],
+                rev["warc_length"],
+                rev["warc_record_id"],
+                rev["payload_digest"],
+            ),
+        ).body
         assert (EDITED.encode() in body) == (rev["number"] == 2)
     # listings are captured too
     urls = {resp.url for _, resp in iter_captures(tmp_path / "captures")}
@@ -213,18 +243,21 @@ def test_every_revision_points_at_its_capture(tmp_path: Path, site: Site) -> Non
     assert all(p.name.startswith("archiver-") for p in capture_files(tmp_path / "captures"))
 
 
-def test_reextract_rebuilds_the_same_articles_from_the_captures_alone(tmp_path: Path,
-                                                                      site: Site) -> None:
+def test_reextract_rebuilds_the_same_articles_from_the_captures_alone(
+    tmp_path: Path, site: Site
+) -> None:
     config = config_for(tmp_path, site)
     cli("poll", "--config", str(config))
     edit_windmill(site)
     bump_lastmod(site)
     cli("poll", "--config", str(config))
-    columns = ("url, source, title, lead, body, published, authors, dateline, revision_count,"
-               " content_hash")
+    columns = (
+        "url, source, title, lead, body, published, authors, dateline, revision_count, content_hash"
+    )
     with Store(tmp_path / "archive.db") as store:
-        before = [tuple(r) for r in store.conn.execute(
-            f"SELECT {columns} FROM articles ORDER BY url")]
+        before = [
+            tuple(r) for r in store.conn.execute(f"SELECT {columns} FROM articles ORDER BY url")
+        ]
     out = cli("reextract", "--config", str(config))
     assert "revision: 0" in out and "unchanged: 3" in out and "history: 1" in out
 
@@ -233,21 +266,20 @@ def test_reextract_rebuilds_the_same_articles_from_the_captures_alone(tmp_path: 
     out = cli("reextract", "--config", str(config))
     assert "new: 3" in out and "revision: 1" in out
     with Store(tmp_path / "archive.db") as store:
-        after = [tuple(r) for r in store.conn.execute(
-            f"SELECT {columns} FROM articles ORDER BY url")]
+        after = [
+            tuple(r) for r in store.conn.execute(f"SELECT {columns} FROM articles ORDER BY url")
+        ]
         assert store.integrity_problems() == []
     assert after == before
 
 
-def test_a_story_removed_from_its_site_is_marked_gone_and_kept(tmp_path: Path,
-                                                              site: Site) -> None:
+def test_a_story_removed_from_its_site_is_marked_gone_and_kept(tmp_path: Path, site: Site) -> None:
     config = config_for(tmp_path, site, revisit='["1s", "2s"]')
     cli("poll", "--config", str(config))
     site.delete(WINDMILL)
     time.sleep(1.2)
     cli("poll", "--config", str(config))  # the 1 s revisit finds a 404
-    shown = json.loads(cli("show", site.url(WINDMILL), "--format", "json",
-                           "--config", str(config)))
+    shown = json.loads(cli("show", site.url(WINDMILL), "--format", "json", "--config", str(config)))
     assert shown["gone_at"] is not None
     assert "millwrights" in shown["body"]  # what the agency said is still there
     assert "gone since" in cli("show", site.url(WINDMILL), "--config", str(config))

@@ -9,7 +9,7 @@ import pytest
 
 from archiver.errors import ParseError, UnsafeXML
 from archiver.listings import parse_listing
-from archiver.xmlsafe import ascii_safe_encoding, check_xml
+from archiver.listings.xmlsafe import ascii_safe_encoding, check_xml
 
 LISTINGS = Path(__file__).parent / "fixtures" / "listings"
 UNSAFE = sorted((LISTINGS / "unsafe").glob("*.xml"))

@@ -16,16 +16,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from archiver.errors import ConfigError
+from archiver.models import KINDS
 
 if TYPE_CHECKING:
     from archiver.extract.rules import SiteRule
 
 DEFAULT_CONFIG = "config.toml"
-KINDS = ("feed", "sitemap", "page")
 DEFAULT_UA = "archiver/0.1 (+https://github.com/archiver-news/archiver; news archive bot)"
 
 DEFAULT_REVISIT: tuple[timedelta, ...] = (
-    timedelta(hours=1), timedelta(hours=6), timedelta(hours=24))
+    timedelta(hours=1),
+    timedelta(hours=6),
+    timedelta(hours=24),
+)
 _INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 
@@ -158,8 +161,14 @@ class _Table:
 
 
 def _names(kinds: tuple[type, ...]) -> str:
-    words = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
-             list: "a list", dict: "a table"}
+    words = {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "true or false",
+        list: "a list",
+        dict: "a table",
+    }
     return " or ".join(words.get(k, k.__name__) for k in kinds)
 
 
@@ -288,8 +297,9 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None) -> Config
         seen.add(s.name)
     rules = _rules(top.get("rules", list, []))
     top.check_unknown()
-    return Config(path=path, archive=archive, http=http, daemon=daemon, sources=sources,
-                  rules=rules)
+    return Config(
+        path=path, archive=archive, http=http, daemon=daemon, sources=sources, rules=rules
+    )
 
 
 def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:

@@ -97,8 +97,7 @@ class RobotsDisallowed(FetchError):
 
     kind = "robots"
 
-    def __init__(self, message: str, *, url: str | None = None,
-                 unreachable: bool = False) -> None:
+    def __init__(self, message: str, *, url: str | None = None, unreachable: bool = False) -> None:
         super().__init__(message, url=url)
         self.unreachable = unreachable
 

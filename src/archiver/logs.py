@@ -26,8 +26,9 @@ def get_logger() -> logging.Logger:
     return logging.getLogger(LOGGER)
 
 
-def event(logger: logging.Logger, message: str, *, level: int = logging.INFO,
-          **fields: Any) -> None:
+def event(
+    logger: logging.Logger, message: str, *, level: int = logging.INFO, **fields: Any
+) -> None:
     """Log one unit of work: ``message`` plus structured fields."""
     logger.log(level, message, extra={"fields": fields})
 
@@ -48,8 +49,11 @@ class JsonFormatter(logging.Formatter):
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         fields = getattr(record, "fields", {}) or {}
-        parts = [self.formatTime(record, "%H:%M:%S"), record.levelname.lower().ljust(7),
-                 escape(record.getMessage())]
+        parts = [
+            self.formatTime(record, "%H:%M:%S"),
+            record.levelname.lower().ljust(7),
+            escape(record.getMessage()),
+        ]
         parts += [f"{k}={_show(v)}" for k, v in fields.items() if v is not None]
         line = " ".join(parts)
         if record.exc_info:
@@ -62,8 +66,9 @@ def _show(value: object) -> str:
     return json.dumps(text, ensure_ascii=False) if (" " in text or not text) else text
 
 
-def setup_logging(*, json_lines: bool | None = None, level: int = logging.INFO,
-                  stream: TextIO | None = None) -> None:
+def setup_logging(
+    *, json_lines: bool | None = None, level: int = logging.INFO, stream: TextIO | None = None
+) -> None:
     """Send archiver's log to ``stream`` (stderr); JSON when stdout is not a terminal."""
     stream = stream or sys.stderr
     if json_lines is None:

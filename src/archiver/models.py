@@ -8,6 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Literal
+
+#: The kinds of listing a source can be: RSS/Atom feed, (news) sitemap, HTML section page.
+ListingKind = Literal["feed", "sitemap", "page"]
+KINDS: tuple[ListingKind, ...] = ("feed", "sitemap", "page")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,3 +151,15 @@ class PollReport:
     ms: int = 0
     error: str | None = None
     errors: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureRef:
+    """Where one response (or revisit) record lies: store these six in the revision row."""
+
+    file: str  # file name relative to the captures root
+    offset: int  # byte offset of the record's gzip member
+    length: int  # bytes of that member
+    record_id: str  # WARC-Record-ID, "<urn:uuid:...>"
+    payload_digest: str  # WARC-Payload-Digest of the body, "sha1:<base32>"
+    revisit: bool = False  # a revisit record: the body lives in the record it refers to

@@ -10,11 +10,26 @@ FUTURE_SLACK = timedelta(days=1)
 #: zone abbreviations seen on agency pages and feeds that dateutil does not know by itself,
 #: as seconds east of UTC (for ``dateutil.parser.parse(tzinfos=...)``)
 ZONE_OFFSETS = {
-    "UTC": 0, "GMT": 0, "UT": 0, "Z": 0,
-    "BST": 3600, "CET": 3600, "CEST": 2 * 3600, "EET": 2 * 3600, "EEST": 3 * 3600,
-    "MSK": 3 * 3600, "KST": 9 * 3600, "JST": 9 * 3600,
-    "EST": -5 * 3600, "EDT": -4 * 3600, "CST": -6 * 3600, "CDT": -5 * 3600,
-    "MST": -7 * 3600, "MDT": -6 * 3600, "PST": -8 * 3600, "PDT": -7 * 3600,
+    "UTC": 0,
+    "GMT": 0,
+    "UT": 0,
+    "Z": 0,
+    "BST": 3600,
+    "CET": 3600,
+    "CEST": 2 * 3600,
+    "EET": 2 * 3600,
+    "EEST": 3 * 3600,
+    "MSK": 3 * 3600,
+    "KST": 9 * 3600,
+    "JST": 9 * 3600,
+    "EST": -5 * 3600,
+    "EDT": -4 * 3600,
+    "CST": -6 * 3600,
+    "CDT": -5 * 3600,
+    "MST": -7 * 3600,
+    "MDT": -6 * 3600,
+    "PST": -8 * 3600,
+    "PDT": -7 * 3600,
 }
 
 

@@ -23,11 +23,10 @@ from typing import Any
 
 import sqlite_utils
 
-from archiver.capture import CaptureRef
 from archiver.config import SourceConfig
-from archiver.dedup import DEFAULT_MAX_DISTANCE
+from archiver.dedup import DEFAULT_MAX_DISTANCE, story_keys
 from archiver.errors import NotFound, StoreError
-from archiver.models import Article, RequestRecord
+from archiver.models import Article, CaptureRef, RequestRecord
 from archiver.store import schema
 from archiver.store.versions import (
     LinkState,
@@ -72,10 +71,14 @@ class LinkUpdate:
 
 
 def article_row(
-    article: Article, *, source: str | None, fetched_url: str | None, seen_at: datetime,
+    article: Article,
+    *,
+    source: str | None,
+    fetched_url: str | None,
+    seen_at: datetime,
 ) -> dict[str, Any]:
     """An Article as an ``articles`` row (lists as JSON, datetimes as ISO UTC text); the
-    content hash and SimHash are filled in by ``store.versions.save_version``."""
+    content hash and SimHash are filled in from its ``StoryKeys`` by ``save_version``."""
     dl = article.dateline
     return {
         "url": article.url,
@@ -155,7 +158,9 @@ class Store:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(
-                self.path, isolation_level=None, check_same_thread=False,
+                self.path,
+                isolation_level=None,
+                check_same_thread=False,
                 timeout=BUSY_TIMEOUT_MS / 1000,
             )
             conn.row_factory = sqlite3.Row
@@ -220,7 +225,8 @@ class Store:
         """Apply the migrations this archive lacks; returns the schema version."""
         with self.transaction():
             self.db.table("schema_migrations").create(
-                {"version": int, "name": str, "applied_at": str}, pk="version",
+                {"version": int, "name": str, "applied_at": str},
+                pk="version",
                 if_not_exists=True,
             )
             done = {r[0] for r in self.conn.execute("SELECT version FROM schema_migrations")}
@@ -253,8 +259,15 @@ class Store:
                          next_check = CASE WHEN url = excluded.url THEN next_check
                                            ELSE excluded.next_check END,
                          url = excluded.url""",
-                    (s.name, s.kind, s.url, s.every.total_seconds(), int(s.enabled),
-                     to_iso(now), to_iso(now)),
+                    (
+                        s.name,
+                        s.kind,
+                        s.url,
+                        s.every.total_seconds(),
+                        int(s.enabled),
+                        to_iso(now),
+                        to_iso(now),
+                    ),
                 )
             marks = ",".join("?" * len(names))
             conn.execute(f"UPDATE sources SET enabled = 0 WHERE name NOT IN ({marks})", names)
@@ -272,15 +285,26 @@ class Store:
         if row is None:
             return SourceState(name=name)
         return SourceState(
-            name=name, etag=row["etag"], last_modified=row["last_modified"],
-            last_polled=from_iso(row["last_polled"]), next_check=from_iso(row["next_check"]),
-            error_count=row["error_count"] or 0, last_outcome=row["last_outcome"],
+            name=name,
+            etag=row["etag"],
+            last_modified=row["last_modified"],
+            last_polled=from_iso(row["last_polled"]),
+            next_check=from_iso(row["next_check"]),
+            error_count=row["error_count"] or 0,
+            last_outcome=row["last_outcome"],
             last_error=row["last_error"],
         )
 
     def record_poll(
-        self, name: str, *, outcome: str, polled_at: datetime, next_check: datetime,
-        error: str | None = None, etag: str | None = None, last_modified: str | None = None,
+        self,
+        name: str,
+        *,
+        outcome: str,
+        polled_at: datetime,
+        next_check: datetime,
+        error: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
         keep_validators: bool = False,
     ) -> None:
         """Write a poll's outcome on its source: validators, schedule, error count."""
@@ -298,10 +322,20 @@ class Store:
                      etag = CASE WHEN ? THEN etag ELSE ? END,
                      last_modified = CASE WHEN ? THEN last_modified ELSE ? END
                    WHERE name = ?""",
-                (to_iso(polled_at), outcome, to_iso(next_check),
-                 int(outcome == "not_modified"), failed, failed, error,
-                 keep_validators or failed, etag, keep_validators or failed, last_modified,
-                 name),
+                (
+                    to_iso(polled_at),
+                    outcome,
+                    to_iso(next_check),
+                    int(outcome == "not_modified"),
+                    failed,
+                    failed,
+                    error,
+                    keep_validators or failed,
+                    etag,
+                    keep_validators or failed,
+                    last_modified,
+                    name,
+                ),
             )
 
     def sources_health(self) -> list[dict[str, Any]]:
@@ -324,8 +358,9 @@ class Store:
                 rows,
             )
 
-    def record_failure(self, url: str, source: str, error: str, at: datetime, *,
-                       final: bool = False) -> None:
+    def record_failure(
+        self, url: str, source: str, error: str, at: datetime, *, final: bool = False
+    ) -> None:
         """Remember an article page that failed (``final``: never to be fetched again)."""
         with self.transaction() as conn:
             conn.execute(
@@ -341,7 +376,9 @@ class Store:
         """The URLs among ``urls`` that failed ``attempts`` times or more, or for good."""
         return self._present(
             "SELECT url FROM failures WHERE (attempts >= ? OR final = 1) AND url IN ({})",
-            list(urls), (attempts,))
+            list(urls),
+            (attempts,),
+        )
 
     # ---- articles
 
@@ -358,41 +395,69 @@ class Store:
         return found
 
     def save_article(
-        self, article: Article, *, source: str | None, fetched_url: str | None = None,
-        seen_at: datetime | None = None, capture: CaptureRef | None = None,
-        link: LinkUpdate | None = None, max_distance: int = DEFAULT_MAX_DISTANCE,
+        self,
+        article: Article,
+        *,
+        source: str | None,
+        fetched_url: str | None = None,
+        seen_at: datetime | None = None,
+        capture: CaptureRef | None = None,
+        link: LinkUpdate | None = None,
+        max_distance: int = DEFAULT_MAX_DISTANCE,
     ) -> Saved:
         """File one extracted page in one transaction: the article row (new, revised,
         unchanged or an alias), its URLs, its revision and capture pointer, the FTS rows,
         and the listing entry it came from (``link``). See ``store.versions``."""
         seen_at = seen_at or utcnow()
         row = article_row(article, source=source, fetched_url=fetched_url, seen_at=seen_at)
+        keys = story_keys(article, fetched_url)
         with self.transaction() as conn:
-            saved = save_version(conn, row, article, fetched_url=fetched_url, seen_at=seen_at,
-                                 capture=capture, max_distance=max_distance)
+            saved = save_version(
+                conn, row, keys, seen_at=seen_at, capture=capture, max_distance=max_distance
+            )
             if link is not None:
-                remember_link(conn, link.identity, article_id=saved.article_id,
-                              source=source or "", url=link.url, lastmod=link.lastmod,
-                              seen_at=seen_at, revisit=link.revisit, revisited=link.revisited)
-            conn.execute("DELETE FROM failures WHERE url IN (?, ?)",
-                         (article.url, fetched_url or article.url))
+                remember_link(
+                    conn,
+                    link.identity,
+                    article_id=saved.article_id,
+                    source=source or "",
+                    url=link.url,
+                    lastmod=link.lastmod,
+                    seen_at=seen_at,
+                    revisit=link.revisit,
+                    revisited=link.revisited,
+                )
+            conn.execute(
+                "DELETE FROM failures WHERE url IN (?, ?)", (keys.url, fetched_url or keys.url)
+            )
         return saved
 
     def add_article(
-        self, article: Article, *, source: str | None, fetched_url: str | None = None,
+        self,
+        article: Article,
+        *,
+        source: str | None,
+        fetched_url: str | None = None,
         seen_at: datetime | None = None,
     ) -> tuple[int, bool]:
         """``save_article`` for callers that only need (id, created)."""
-        saved = self.save_article(article, source=source, fetched_url=fetched_url,
-                                  seen_at=seen_at)
+        saved = self.save_article(article, source=source, fetched_url=fetched_url, seen_at=seen_at)
         return saved.article_id, saved.outcome == "new"
 
     def remember_link(self, link: LinkUpdate, *, source: str, seen_at: datetime) -> None:
         """Move a listing entry's revisit ladder on after a fetch that filed nothing."""
         with self.transaction() as conn:
-            remember_link(conn, link.identity, article_id=None, source=source, url=link.url,
-                          lastmod=link.lastmod, seen_at=seen_at, revisit=link.revisit,
-                          revisited=link.revisited)
+            remember_link(
+                conn,
+                link.identity,
+                article_id=None,
+                source=source,
+                url=link.url,
+                lastmod=link.lastmod,
+                seen_at=seen_at,
+                revisit=link.revisit,
+                revisited=link.revisited,
+            )
 
     def mark_gone(self, url: str, at: datetime) -> bool:
         """Note that the story at ``url`` was removed from its site (a 404/410 on revisit);
@@ -400,7 +465,9 @@ class Store:
         with self.transaction() as conn:
             cursor = conn.execute(
                 "UPDATE articles SET gone_at = coalesce(gone_at, ?) WHERE id ="
-                " (SELECT article_id FROM article_urls WHERE url = ?)", (to_iso(at), url))
+                " (SELECT article_id FROM article_urls WHERE url = ?)",
+                (to_iso(at), url),
+            )
         return cursor.rowcount > 0
 
     def link_states(self, identities: Iterable[str]) -> dict[str, LinkState]:
@@ -409,8 +476,8 @@ class Store:
         for i in range(0, len(keys), 500):
             chunk = keys[i : i + 500]
             rows = self.conn.execute(
-                f"SELECT * FROM link_keys WHERE identity IN ({','.join('?' * len(chunk))})",
-                chunk)
+                f"SELECT * FROM link_keys WHERE identity IN ({','.join('?' * len(chunk))})", chunk
+            )
             states.update((r["identity"], link_state(r)) for r in rows)
         return states
 
@@ -418,7 +485,9 @@ class Store:
         """Listing entries of ``source`` whose next revisit has come, oldest first."""
         rows = self.conn.execute(
             "SELECT * FROM link_keys WHERE source = ? AND next_revisit <= ?"
-            " ORDER BY next_revisit LIMIT ?", (source, to_iso(now), limit))
+            " ORDER BY next_revisit LIMIT ?",
+            (source, to_iso(now), limit),
+        )
         return [link_state(r) for r in rows]
 
     def last_capture(self, url: str) -> CaptureRef | None:
@@ -428,11 +497,14 @@ class Store:
                       r.payload_digest
                FROM revisions r JOIN article_urls u ON u.article_id = r.article_id
                WHERE u.url = ? AND r.warc_file IS NOT NULL
-               ORDER BY r.number DESC LIMIT 1""", (url,)).fetchone()
+               ORDER BY r.number DESC LIMIT 1""",
+            (url,),
+        ).fetchone()
         if row is None:
             return None
-        return CaptureRef(file=row[0], offset=row[1], length=row[2], record_id=row[3],
-                          payload_digest=row[4])
+        return CaptureRef(
+            file=row[0], offset=row[1], length=row[2], record_id=row[3], payload_digest=row[4]
+        )
 
     def revisions(self, article_id: int) -> list[dict[str, Any]]:
         return revisions_of(self.conn, article_id)
@@ -445,7 +517,8 @@ class Store:
         rows = self.conn.execute(
             """SELECT r.warc_record_id, r.article_id, r.number = a.revision_count
                FROM revisions r JOIN articles a ON a.id = r.article_id
-               WHERE r.warc_record_id IS NOT NULL""")
+               WHERE r.warc_record_id IS NOT NULL"""
+        )
         return {r[0]: (int(r[1]), bool(r[2])) for r in rows}
 
     def add_articles(self, rows: Iterable[dict[str, Any]], *, batch: int = 2000) -> int:
@@ -460,8 +533,10 @@ class Store:
             if not pending:
                 return 0
             columns = list(pending[0])
-            sql = (f"INSERT OR IGNORE INTO articles ({', '.join(columns)})"
-                   f" VALUES ({', '.join('?' * len(columns))})")
+            sql = (
+                f"INSERT OR IGNORE INTO articles ({', '.join(columns)})"
+                f" VALUES ({', '.join('?' * len(columns))})"
+            )
             with self.transaction() as conn:
                 last = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
                 cursor = conn.executemany(sql, ([r[c] for c in columns] for r in pending))
@@ -470,7 +545,8 @@ class Store:
                 conn.execute(
                     "INSERT OR IGNORE INTO article_urls (url, article_id, kind, first_seen)"
                     " SELECT url, id, 'canonical', first_seen FROM articles WHERE id > ?",
-                    (last,))
+                    (last,),
+                )
             pending.clear()
             return added
 
@@ -494,8 +570,11 @@ class Store:
     def count_articles(self, source: str | None = None) -> int:
         if source is None:
             return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
-        return int(self.conn.execute(
-            "SELECT count(*) FROM articles WHERE source = ?", (source,)).fetchone()[0])
+        return int(
+            self.conn.execute(
+                "SELECT count(*) FROM articles WHERE source = ?", (source,)
+            ).fetchone()[0]
+        )
 
     # ---- checks
 

@@ -18,24 +18,58 @@ FTS_TOKENIZE = "unicode61 remove_diacritics 2"
 def _m1_core(db: sqlite_utils.Database) -> None:
     db.table("sources").create(
         {
-            "name": str, "kind": str, "url": str, "every_s": float, "enabled": int,
-            "etag": str, "last_modified": str, "last_polled": str, "last_outcome": str,
-            "next_check": str, "error_count": int, "last_error": str, "polls": int,
-            "not_modified": int, "added": str,
+            "name": str,
+            "kind": str,
+            "url": str,
+            "every_s": float,
+            "enabled": int,
+            "etag": str,
+            "last_modified": str,
+            "last_polled": str,
+            "last_outcome": str,
+            "next_check": str,
+            "error_count": int,
+            "last_error": str,
+            "polls": int,
+            "not_modified": int,
+            "added": str,
         },
         pk="name",
         defaults={"error_count": 0, "polls": 0, "not_modified": 0, "enabled": 1},
     )
     db.table("articles").create(
         {
-            "id": int, "url": str, "source": str, "agency": str, "site_name": str,
-            "title": str, "lead": str, "body": str, "dateline": str,
-            "dateline_place": str, "dateline_date": str, "dateline_agency": str,
-            "published": str, "published_from": str, "updated": str, "updated_from": str,
-            "authors": str, "tags": str, "section": str, "language": str,
-            "word_count": int, "paywalled": int, "extractor": str, "canonical_url": str,
-            "fetched_url": str, "content_hash": str, "simhash": int, "cluster_id": int,
-            "first_seen": str, "last_seen": str, "revision_count": int,
+            "id": int,
+            "url": str,
+            "source": str,
+            "agency": str,
+            "site_name": str,
+            "title": str,
+            "lead": str,
+            "body": str,
+            "dateline": str,
+            "dateline_place": str,
+            "dateline_date": str,
+            "dateline_agency": str,
+            "published": str,
+            "published_from": str,
+            "updated": str,
+            "updated_from": str,
+            "authors": str,
+            "tags": str,
+            "section": str,
+            "language": str,
+            "word_count": int,
+            "paywalled": int,
+            "extractor": str,
+            "canonical_url": str,
+            "fetched_url": str,
+            "content_hash": str,
+            "simhash": int,
+            "cluster_id": int,
+            "first_seen": str,
+            "last_seen": str,
+            "revision_count": int,
         },
         pk="id",
         not_null={"url", "body"},
@@ -46,18 +80,32 @@ def _m1_core(db: sqlite_utils.Database) -> None:
         db.table("articles").create_index([column])
     db.table("articles").enable_fts(list(FTS_COLUMNS), create_triggers=True, tokenize=FTS_TOKENIZE)
     db.table("fetches").create(
-        {"id": int, "at": str, "source": str, "url": str, "status": int, "bytes": int,
-         "ms": int, "error": str},
+        {
+            "id": int,
+            "at": str,
+            "source": str,
+            "url": str,
+            "status": int,
+            "bytes": int,
+            "ms": int,
+            "error": str,
+        },
         pk="id",
     )
     db.table("fetches").create_index(["source", "at"])
     db.table("failures").create(
-        {"url": str, "source": str, "first_at": str, "last_at": str, "attempts": int,
-         "final": int, "error": str},
-        pk="url", defaults={"final": 0},
+        {
+            "url": str,
+            "source": str,
+            "first_at": str,
+            "last_at": str,
+            "attempts": int,
+            "final": int,
+            "error": str,
+        },
+        pk="url",
+        defaults={"final": 0},
     )
-
-
 
 
 def _m2_versions(db: sqlite_utils.Database) -> None:
@@ -67,24 +115,49 @@ def _m2_versions(db: sqlite_utils.Database) -> None:
 
     db.table("article_urls").create(
         {"url": str, "article_id": int, "kind": str, "first_seen": str},
-        pk="url", foreign_keys=[("article_id", "articles", "id")],
+        pk="url",
+        foreign_keys=[("article_id", "articles", "id")],
     )
     db.table("article_urls").create_index(["article_id"])
     db.table("revisions").create(
         {
-            "id": int, "article_id": int, "number": int, "seen_at": str, "content_hash": str,
-            "changed": str, "title": str, "lead": str, "body": str, "published": str,
-            "updated": str, "fetched_url": str, "warc_file": str, "warc_offset": int,
-            "warc_length": int, "warc_record_id": str, "payload_digest": str,
+            "id": int,
+            "article_id": int,
+            "number": int,
+            "seen_at": str,
+            "content_hash": str,
+            "changed": str,
+            "title": str,
+            "lead": str,
+            "body": str,
+            "published": str,
+            "updated": str,
+            "fetched_url": str,
+            "warc_file": str,
+            "warc_offset": int,
+            "warc_length": int,
+            "warc_record_id": str,
+            "payload_digest": str,
         },
-        pk="id", foreign_keys=[("article_id", "articles", "id")],
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id")],
     )
     db.table("revisions").create_index(["article_id", "number"], unique=True)
     db.table("revisions").create_index(["warc_record_id"])
     db.table("link_keys").create(
-        {"identity": str, "article_id": int, "source": str, "url": str, "lastmod": str,
-         "first_seen": str, "last_fetched": str, "revisits": int, "next_revisit": str},
-        pk="identity", defaults={"revisits": 0},
+        {
+            "identity": str,
+            "article_id": int,
+            "source": str,
+            "url": str,
+            "lastmod": str,
+            "first_seen": str,
+            "last_fetched": str,
+            "revisits": int,
+            "next_revisit": str,
+        },
+        pk="identity",
+        defaults={"revisits": 0},
     )
     db.table("link_keys").create_index(["source", "next_revisit"])
     for band in range(4):
@@ -93,23 +166,37 @@ def _m2_versions(db: sqlite_utils.Database) -> None:
     # bring the rows of an older archive forward: their URL, hashes and first revision
     rows = db.execute(
         "SELECT id, url, fetched_url, title, lead, body, published, updated, first_seen"
-        " FROM articles").fetchall()
-    for (id_, url, fetched, title, lead, body, published, updated, first_seen) in rows:
+        " FROM articles"
+    ).fetchall()
+    for id_, url, fetched, title, lead, body, published, updated, first_seen in rows:
         sh = simhash("\n\n".join(p for p in (title, lead, body) if p))
         db.execute(
             "UPDATE articles SET content_hash = ?, simhash = ?, sh0 = ?, sh1 = ?, sh2 = ?,"
             " sh3 = ? WHERE id = ?",
-            [content_hash(title, lead, body), to_signed64(sh), *bands(sh), id_])
+            [content_hash(title, lead, body), to_signed64(sh), *bands(sh), id_],
+        )
         for kind, u in (("canonical", url), ("fetched", fetched)):
             if u:
-                db.execute("INSERT OR IGNORE INTO article_urls VALUES (?, ?, ?, ?)",
-                           [u, id_, kind, first_seen])
+                db.execute(
+                    "INSERT OR IGNORE INTO article_urls VALUES (?, ?, ?, ?)",
+                    [u, id_, kind, first_seen],
+                )
         db.execute(
             "INSERT INTO revisions (article_id, number, seen_at, content_hash, changed, title,"
             " lead, body, published, updated, fetched_url) VALUES (?, 1, ?, ?, '', ?, ?, ?, ?,"
             " ?, ?)",
-            [id_, first_seen, content_hash(title, lead, body), title, lead, body, published,
-             updated, fetched])
+            [
+                id_,
+                first_seen,
+                content_hash(title, lead, body),
+                title,
+                lead,
+                body,
+                published,
+                updated,
+                fetched,
+            ],
+        )
 
 
 def _m3_lean_updates(db: sqlite_utils.Database) -> None:
@@ -124,7 +211,8 @@ def _m3_lean_updates(db: sqlite_utils.Database) -> None:
         f" INSERT INTO articles_fts (articles_fts, rowid, {cols})"
         f" VALUES('delete', old.rowid, {old});"
         f" INSERT INTO articles_fts (rowid, {cols}) VALUES (new.rowid, {new});"
-        " END")
+        " END"
+    )
     db.table("articles").create_index(["source", "published"])
 
 

@@ -36,7 +36,6 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from archiver.codings import CHUNK, DecodeError, RawReader, decoding_reader, is_identity
 from archiver.config import HttpSettings
 from archiver.errors import (
     BadRedirect,
@@ -46,9 +45,9 @@ from archiver.errors import (
     HTTPStatusError,
     TooLarge,
 )
-from archiver.headers import charset, freshness
-from archiver.models import Fetched, RequestRecord
-from archiver.netguard import (
+from archiver.fetch.codings import CHUNK, DecodeError, RawReader, decoding_reader, is_identity
+from archiver.fetch.headers import charset, freshness
+from archiver.fetch.netguard import (
     Deadline,
     PinnedBackend,
     PinnedTransport,
@@ -56,8 +55,9 @@ from archiver.netguard import (
     check_literal,
     screen,
 )
-from archiver.politeness import HostGate, parse_retry_after, pause, stopped
-from archiver.robots import ROBOTS_MAX_BYTES, RobotsCache
+from archiver.fetch.politeness import HostGate, parse_retry_after, pause, stopped
+from archiver.fetch.robots import ROBOTS_MAX_BYTES, RobotsCache
+from archiver.models import Fetched, RequestRecord
 from archiver.timeutil import utcnow
 
 REDIRECTS = frozenset({301, 302, 303, 307, 308})
@@ -240,9 +240,7 @@ class Fetcher:
                 raise BadRedirect(
                     f"redirect to {shown} refused (only http and https are followed)", url=url
                 )
-        raise BadRedirect(
-            f"too many redirects (more than {self.settings.max_redirects})", url=url
-        )
+        raise BadRedirect(f"too many redirects (more than {self.settings.max_redirects})", url=url)
 
     def _check_url(self, url: str) -> None:
         try:
@@ -342,8 +340,13 @@ class Fetcher:
             content = b""
             if 200 <= response.status_code < 300:
                 content = self._read_body(response, cap, started + timeout, tally)
-            return _Response(url, response.status_code, response.headers, content,
-                             tuple(request.headers.multi_items()))
+            return _Response(
+                url,
+                response.status_code,
+                response.headers,
+                content,
+                tuple(request.headers.multi_items()),
+            )
         except httpx.HTTPError as exc:
             raise _transport_error(exc, url, timeout) from exc
         finally:

@@ -42,7 +42,7 @@ def source_status(row: dict[str, Any], now: datetime) -> str:
         if (row.get("error_count") or 0) > 1 and next_check and next_check - now > every:
             return "backing off"
         return "failing"
-    return STATUS_WORDS.get(outcome, outcome)
+    return str(STATUS_WORDS.get(outcome, outcome))
 
 
 def health_records(rows: Sequence[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
@@ -50,20 +50,23 @@ def health_records(rows: Sequence[dict[str, Any]], now: datetime) -> list[dict[s
     records = []
     for row in rows:
         polls = row.get("polls") or 0
-        records.append({
-            "name": row["name"],
-            "kind": row["kind"],
-            "url": row["url"],
-            "status": source_status(row, now),
-            "last_polled": row.get("last_polled"),
-            "next_check": row.get("next_check"),
-            "error_count": row.get("error_count") or 0,
-            "last_error": row.get("last_error"),
-            "articles": row.get("articles") or 0,
-            "polls": polls,
-            "not_modified_share": (
-                round((row.get("not_modified") or 0) / polls, 3) if polls else None),
-        })
+        records.append(
+            {
+                "name": row["name"],
+                "kind": row["kind"],
+                "url": row["url"],
+                "status": source_status(row, now),
+                "last_polled": row.get("last_polled"),
+                "next_check": row.get("next_check"),
+                "error_count": row.get("error_count") or 0,
+                "last_error": row.get("last_error"),
+                "articles": row.get("articles") or 0,
+                "polls": polls,
+                "not_modified_share": (
+                    round((row.get("not_modified") or 0) / polls, 3) if polls else None
+                ),
+            }
+        )
     return records
 
 
@@ -82,23 +85,33 @@ def _short_time(text: str | None, now: datetime) -> str:
 
 
 def sources_table(records: Sequence[dict[str, Any]], now: datetime) -> list[list[str]]:
-    rows = [["name", "kind", "status", "polled", "next", "errors", "articles", "304s",
-             "last error"]]
+    rows = [
+        ["name", "kind", "status", "polled", "next", "errors", "articles", "304s", "last error"]
+    ]
     for r in records:
         share = r["not_modified_share"]
-        rows.append([
-            escape(r["name"]), r["kind"], r["status"], _short_time(r["last_polled"], now),
-            _short_time(r["next_check"], now), str(r["error_count"]), str(r["articles"]),
-            "-" if share is None else f"{share:.0%}",
-            escape(r["last_error"] or "")[:80],
-        ])
+        rows.append(
+            [
+                escape(r["name"]),
+                r["kind"],
+                r["status"],
+                _short_time(r["last_polled"], now),
+                _short_time(r["next_check"], now),
+                str(r["error_count"]),
+                str(r["articles"]),
+                "-" if share is None else f"{share:.0%}",
+                escape(r["last_error"] or "")[:80],
+            ]
+        )
     return rows
 
 
 def plain_table(rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
-             for row in rows]
+    lines = [
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    ]
     return "\n".join(lines)
 
 
@@ -123,12 +136,15 @@ def article_text(record: dict[str, Any]) -> str:
     """An article (a record from the store or from ``article_record``) as readable text."""
     dateline = record.get("dateline")
     if isinstance(dateline, dict):
-        dateline = " / ".join(str(dateline.get(k)) for k in ("place", "date", "agency")
-                              if dateline.get(k))
+        dateline = " / ".join(
+            str(dateline.get(k)) for k in ("place", "date", "agency") if dateline.get(k)
+        )
     else:
-        dateline = " / ".join(str(record[k]) for k in
-                              ("dateline_place", "dateline_date", "dateline_agency")
-                              if record.get(k))
+        dateline = " / ".join(
+            str(record[k])
+            for k in ("dateline_place", "dateline_date", "dateline_agency")
+            if record.get(k)
+        )
     head = [
         ("title", record.get("title")),
         ("url", record.get("url")),
@@ -172,6 +188,16 @@ def _wrap(paragraph: str) -> str:
 def poll_summary(reports: Sequence[PollReport]) -> list[list[str]]:
     rows = [["source", "outcome", "new", "seen", "skipped", "failed", "ms", "error"]]
     for r in reports:
-        rows.append([escape(r.source), r.outcome.replace("_", " "), str(r.new), str(r.seen),
-                     str(r.skipped), str(r.failed), str(r.ms), escape(r.error or "")[:80]])
+        rows.append(
+            [
+                escape(r.source),
+                r.outcome.replace("_", " "),
+                str(r.new),
+                str(r.seen),
+                str(r.skipped),
+                str(r.failed),
+                str(r.ms),
+                escape(r.error or "")[:80],
+            ]
+        )
     return rows

@@ -6,28 +6,28 @@ daemon writes (WAL) never fails with "database is locked" and never writes anyth
 Ranking is FTS5's bm25 with the title weighted above the lead and the lead above the body.
 Results are collapsed to one hit per story cluster (``cluster_id``; NULL is its own cluster)
 unless ``all_versions``. Snippets come from FTS5 ``snippet()`` with ``HL_START``/``HL_END``
-around the matched words; ``archiver.searchformat`` turns them into highlight or drops them.
+around the matched words; ``archiver.cli.hits`` turns them into highlight or drops them.
 """
 
 from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from archiver.errors import QueryError, StoreError
 from archiver.models import SearchHit
-from archiver.query import Query, parse_query
+from archiver.search.query import Query, parse_query
+from archiver.store.readonly import connect_readonly
 
 HL_START = "\ue000"  # private-use characters: never typed, never in news copy
 HL_END = "\ue001"
 ELLIPSIS = "…"
 SNIPPET_TOKENS = 24
 WEIGHTS = (10.0, 3.0, 1.0)  # bm25 weights of title, lead, body
-BUSY_TIMEOUT_S = 30.0
 SORTS = ("relevance", "newest")
 
 _WEIGHTS = ", ".join(f"{w:.1f}" for w in WEIGHTS)
@@ -44,26 +44,6 @@ _RELATIVE_UNITS = {
     "w": timedelta(weeks=1),
     "y": timedelta(days=365),
 }
-
-
-@contextmanager
-def connect_readonly(db_path: Path) -> Iterator[sqlite3.Connection]:
-    """A read-only connection to the archive, with a busy timeout; friendly errors."""
-    path = Path(db_path)
-    if not path.is_file():
-        raise StoreError(f"no archive at {path} (run `archiver poll` first, or check --config)")
-    uri = path.resolve().as_uri() + "?mode=ro"
-    try:
-        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open the archive {path}: {exc}") from exc
-    try:
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        yield conn
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"cannot read the archive {path}: {exc}") from exc
-    finally:
-        conn.close()
 
 
 def parse_when(text: str, now: datetime, *, end: bool = False) -> datetime:
@@ -148,7 +128,7 @@ def _filters(
     return "".join(f" AND {c}" for c in clauses), params
 
 
-def _run(conn: sqlite3.Connection, sql: str, params: Sequence[object], query: Query) -> list:
+def _run(conn: sqlite3.Connection, sql: str, params: Sequence[object], query: Query) -> list[tuple[Any, ...]]:
     try:
         return conn.execute(sql, params).fetchall()
     except sqlite3.OperationalError as exc:
@@ -207,15 +187,21 @@ def search(
     else:
         params = [query.match, *params]
         if sort == "newest":
-            sql = ("SELECT a.id, NULL FROM articles_fts JOIN articles a"
-                   f" ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?{where}{newest}")
+            sql = (
+                "SELECT a.id, NULL FROM articles_fts JOIN articles a"
+                f" ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?{where}{newest}"
+            )
         elif where:  # FTS5 hands rows over best first: the join stops at LIMIT passing rows
-            sql = ("SELECT a.id, articles_fts.rank FROM articles_fts JOIN articles a"
-                   f" ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?"
-                   f" AND articles_fts.rank MATCH '{_RANK}'{where} ORDER BY articles_fts.rank")
+            sql = (
+                "SELECT a.id, articles_fts.rank FROM articles_fts JOIN articles a"
+                f" ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?"
+                f" AND articles_fts.rank MATCH '{_RANK}'{where} ORDER BY articles_fts.rank"
+            )
         else:  # bm25() sorted by SQLite's top-N sorter: cheaper than FTS5's ORDER BY rank
-            sql = (f"SELECT rowid, {_BM25} AS score FROM articles_fts"
-                   " WHERE articles_fts MATCH ? ORDER BY score")
+            sql = (
+                f"SELECT rowid, {_BM25} AS score FROM articles_fts"
+                " WHERE articles_fts MATCH ? ORDER BY score"
+            )
     with connect_readonly(db_path) as conn:
         rows = _collapse(conn, sql, params, query, limit, all_versions)
         snippets = _snippets(conn, query, [row[0] for row in rows])
@@ -235,14 +221,16 @@ def search(
     ]
 
 
-def _details(conn: sqlite3.Connection, ranked: list, query: Query) -> list:
+def _details(conn: sqlite3.Connection, ranked: list[tuple[Any, ...]], query: Query) -> list[tuple[Any, ...]]:
     """The rows of ``ranked`` (id, score) pairs, in that order, with the score appended."""
     if not ranked:
         return []
     marks = ",".join("?" * len(ranked))
     text = ", a.lead, a.body" if query.is_empty else ", NULL, NULL"
-    sql = (f"SELECT a.id, a.url, a.source, a.title, a.published, a.language, a.cluster_id{text}"
-           f" FROM articles a WHERE a.id IN ({marks})")
+    sql = (
+        f"SELECT a.id, a.url, a.source, a.title, a.published, a.language, a.cluster_id{text}"
+        f" FROM articles a WHERE a.id IN ({marks})"
+    )
     found = {row[0]: row for row in _run(conn, sql, [r[0] for r in ranked], query)}
     return [(*found[i][:7], score, *found[i][7:]) for i, score in ranked if i in found]
 
@@ -254,7 +242,7 @@ def _collapse(
     query: Query,
     limit: int,
     all_versions: bool,
-) -> list:
+) -> list[tuple[Any, ...]]:
     """The first ``limit`` rows, keeping the best row of each story cluster.
 
     Fetches a few ids more than asked and quadruples until enough clusters are found, so the
@@ -266,7 +254,7 @@ def _collapse(
         rows = _details(conn, ranked, query)
         if all_versions:
             return rows
-        kept: list = []
+        kept: list[tuple[Any, ...]] = []
         clusters: set[int] = set()
         for row in rows:
             cluster = row[6] if row[6] is not None else row[0]
@@ -287,8 +275,10 @@ def _snippets(conn: sqlite3.Connection, query: Query, ids: list[int]) -> dict[in
         wanted = [i for i in ids if i not in snippets]
         if not wanted:
             break
-        sql = (f"SELECT rowid, {_SNIPPET.format(column)} FROM articles_fts"
-               f" WHERE articles_fts MATCH ? AND rowid IN ({','.join('?' * len(wanted))})")
+        sql = (
+            f"SELECT rowid, {_SNIPPET.format(column)} FROM articles_fts"
+            f" WHERE articles_fts MATCH ? AND rowid IN ({','.join('?' * len(wanted))})"
+        )
         for rowid, snippet in _run(conn, sql, [query.match, *wanted], query):
             if snippet and (HL_START in snippet or column == -1):
                 snippets[rowid] = snippet

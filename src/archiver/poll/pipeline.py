@@ -31,7 +31,7 @@ from archiver.fetch import Fetcher
 from archiver.listings import parse_listing
 from archiver.logs import event, get_logger
 from archiver.models import Fetched, Link, Listing, PollReport, RequestRecord
-from archiver.schedule import next_check
+from archiver.poll.schedule import next_check
 from archiver.store import LinkState, LinkUpdate, Store
 from archiver.timeutil import FUTURE_SLACK, utcnow
 
@@ -74,17 +74,29 @@ def poll_source(source: SourceConfig, ctx: PollContext) -> PollReport:
     requests: list[RequestRecord] = []
     try:
         fetched = ctx.fetcher.get(
-            source.url, kind=source.kind, etag=state.etag,
-            last_modified=state.last_modified, max_bytes=source.max_bytes,
+            source.url,
+            kind=source.kind,
+            etag=state.etag,
+            last_modified=state.last_modified,
+            max_bytes=source.max_bytes,
         )
         requests += fetched.requests
         if fetched.not_modified:
             store.record_fetches(source.name, requests)
             revisit_due(source, ctx, deadline=t0 + ctx.settings.poll_timeout)
             store.record_poll(
-                source.name, outcome="not_modified", polled_at=started, keep_validators=True,
-                next_check=next_check(now=ctx.clock(), every=source.every, ok=True,
-                                      error_count=0, hint=fetched.freshness, rand=ctx.rand),
+                source.name,
+                outcome="not_modified",
+                polled_at=started,
+                keep_validators=True,
+                next_check=next_check(
+                    now=ctx.clock(),
+                    every=source.every,
+                    ok=True,
+                    error_count=0,
+                    hint=fetched.freshness,
+                    rand=ctx.rand,
+                ),
             )
             return _report(ctx, source, "not_modified", t0)
         listing = _read_listing(source, fetched, ctx, requests)
@@ -95,10 +107,18 @@ def poll_source(source: SourceConfig, ctx: PollContext) -> PollReport:
         outcome = _outcome_of(exc)
         retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
         store.record_poll(
-            source.name, outcome=outcome, polled_at=started, error=str(exc),
-            next_check=next_check(now=ctx.clock(), every=source.every, ok=False,
-                                  error_count=state.error_count + 1, retry_after=retry_after,
-                                  rand=ctx.rand),
+            source.name,
+            outcome=outcome,
+            polled_at=started,
+            error=str(exc),
+            next_check=next_check(
+                now=ctx.clock(),
+                every=source.every,
+                ok=False,
+                error_count=state.error_count + 1,
+                retry_after=retry_after,
+                rand=ctx.rand,
+            ),
         )
         return _report(ctx, source, outcome, t0, error=str(exc))
     store.record_fetches(source.name, requests)
@@ -121,23 +141,46 @@ def poll_source(source: SourceConfig, ctx: PollContext) -> PollReport:
     revisit_due(source, ctx, deadline=deadline, handled={u.identity for _, u in todo})
     hint = max((h for h in (listing.ttl, fetched.freshness) if h), default=None)
     store.record_poll(
-        source.name, outcome="ok", polled_at=started,
+        source.name,
+        outcome="ok",
+        polled_at=started,
         # validators are kept only when every link was handled: else the next poll would
         # get a 304 and never see the links left over
-        etag=fetched.etag, last_modified=fetched.last_modified, keep_validators=not complete,
-        next_check=next_check(now=ctx.clock(), every=source.every, ok=True, error_count=0,
-                              hint=hint, rand=ctx.rand),
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        keep_validators=not complete,
+        next_check=next_check(
+            now=ctx.clock(), every=source.every, ok=True, error_count=0, hint=hint, rand=ctx.rand
+        ),
     )
-    return _report(ctx, source, "ok", t0, new=new, seen=len(links),
-                   skipped=len(links) - len(todo), failed=failed, errors=tuple(errors))
+    return _report(
+        ctx,
+        source,
+        "ok",
+        t0,
+        new=new,
+        seen=len(links),
+        skipped=len(links) - len(todo),
+        failed=failed,
+        errors=tuple(errors),
+    )
 
 
 def _read_listing(
-    source: SourceConfig, fetched: Fetched, ctx: PollContext, requests: list[RequestRecord],
+    source: SourceConfig,
+    fetched: Fetched,
+    ctx: PollContext,
+    requests: list[RequestRecord],
 ) -> Listing:
     """Parse the listing; follow a sitemap index (visited set, depth and count caps)."""
-    listing = parse_listing(source.kind, fetched.content, fetched.url, links=source.links_re,
-                            charset=fetched.charset, max_bytes=source.max_bytes)
+    listing = parse_listing(
+        source.kind,
+        fetched.content,
+        fetched.url,
+        links=source.links_re,
+        charset=fetched.charset,
+        max_bytes=source.max_bytes,
+    )
     if source.kind != "sitemap" or not listing.sitemaps:
         return listing
     links = list(listing.links)
@@ -154,12 +197,24 @@ def _read_listing(
             child = ctx.fetcher.get(url, kind="sitemap", max_bytes=source.max_bytes)
             requests += child.requests
             capture(ctx, child, source.name)
-            sub = parse_listing("sitemap", child.content, child.url, links=source.links_re,
-                                charset=child.charset, max_bytes=source.max_bytes)
+            sub = parse_listing(
+                "sitemap",
+                child.content,
+                child.url,
+                links=source.links_re,
+                charset=child.charset,
+                max_bytes=source.max_bytes,
+            )
         except ArchiverError as exc:
             requests += getattr(exc, "requests", ())
-            event(ctx.logger, "sitemap failed", level=logging.WARNING, source=source.name,
-                  url=url, error=str(exc))
+            event(
+                ctx.logger,
+                "sitemap failed",
+                level=logging.WARNING,
+                source=source.name,
+                url=url,
+                error=str(exc),
+            )
             continue
         links += sub.links
         queue += [(u, depth + 1) for u in sub.sitemaps]
@@ -180,13 +235,26 @@ def _unique_links(links: Sequence[Link], source: SourceConfig) -> list[Link]:
     return unique
 
 
-def plan(links: Sequence[Link], source: SourceConfig,
-         ctx: PollContext) -> list[tuple[Link, LinkUpdate]]:
+def plan(
+    links: Sequence[Link], source: SourceConfig, ctx: PollContext
+) -> list[tuple[Link, LinkUpdate]]:
     """The links to fetch, each with its identity: new ones, and known ones whose listing
     says they changed (a newer ``<lastmod>`` / ``<updated>``). Nothing else is fetched."""
     trusted = guids_look_stable(link.guid for link in links)
-    keyed = [(link, link_identity(link.url, link.guid, link.title, link.published,
-                                  guid_trusted=trusted, scope=source.name)) for link in links]
+    keyed = [
+        (
+            link,
+            link_identity(
+                link.url,
+                link.guid,
+                link.title,
+                link.published,
+                guid_trusted=trusted,
+                scope=source.name,
+            ),
+        )
+        for link in links
+    ]
     states = ctx.store.link_states(identity for _, identity in keyed)
     urls = [canonical_url(link.url) for link, _ in keyed]
     known = ctx.store.known_urls(urls)
@@ -198,8 +266,14 @@ def plan(links: Sequence[Link], source: SourceConfig,
             continue
         if state is not None and not _changed(link, state, ctx.clock()):
             continue
-        todo.append((link, LinkUpdate(identity=identity, url=link.url, lastmod=link.updated,
-                                      revisit=source.revisit)))
+        todo.append(
+            (
+                link,
+                LinkUpdate(
+                    identity=identity, url=link.url, lastmod=link.updated, revisit=source.revisit
+                ),
+            )
+        )
     return todo
 
 
@@ -210,8 +284,9 @@ def _changed(link: Link, state: LinkState, now: datetime) -> bool:
     return state.lastmod is None or link.updated > state.lastmod
 
 
-def revisit_due(source: SourceConfig, ctx: PollContext, *, deadline: float,
-                handled: set[str] | None = None) -> int:
+def revisit_due(
+    source: SourceConfig, ctx: PollContext, *, deadline: float, handled: set[str] | None = None
+) -> int:
     """Fetch again the archived stories of ``source`` whose revisit has come (1 h, 6 h, 24 h
     after first seen by default), so later edits become revisions. Returns how many."""
     if not source.revisit:
@@ -222,27 +297,39 @@ def revisit_due(source: SourceConfig, ctx: PollContext, *, deadline: float,
             break
         if state.url is None or (handled and state.identity in handled):
             continue
-        update = LinkUpdate(identity=state.identity, url=state.url, lastmod=state.lastmod,
-                            revisit=source.revisit, revisited=True)
+        update = LinkUpdate(
+            identity=state.identity,
+            url=state.url,
+            lastmod=state.lastmod,
+            revisit=source.revisit,
+            revisited=True,
+        )
         archive_link(Link(url=state.url), source, ctx, update)
         count += 1
     return count
 
 
-def capture(ctx: PollContext, fetched: Fetched, source: str,
-            previous: CaptureRef | None = None) -> CaptureRef | None:
+def capture(
+    ctx: PollContext, fetched: Fetched, source: str, previous: CaptureRef | None = None
+) -> CaptureRef | None:
     """Write the raw response to the WARC files (fsynced before anything points at it)."""
     if ctx.captures is None or fetched.not_modified:
         return None
     return ctx.captures.write(
-        fetched.url, request_headers=list(fetched.request_headers), status=fetched.status,
-        response_headers=list(fetched.headers), body=fetched.content,
-        fetched_at=fetched.fetched_at or ctx.clock(), previous=previous, source=source,
+        fetched.url,
+        request_headers=list(fetched.request_headers),
+        status=fetched.status,
+        response_headers=list(fetched.headers),
+        body=fetched.content,
+        fetched_at=fetched.fetched_at or ctx.clock(),
+        previous=previous,
+        source=source,
     )
 
 
-def archive_link(link: Link, source: SourceConfig, ctx: PollContext,
-                 update: LinkUpdate | None = None) -> tuple[str, str | None]:
+def archive_link(
+    link: Link, source: SourceConfig, ctx: PollContext, update: LinkUpdate | None = None
+) -> tuple[str, str | None]:
     """Fetch, capture, extract and store one article page; returns the outcome
     ("new" | "revision" | "unchanged" | "alias" | "skipped" | "gone" | "failed") and an
     error. "gone": a revisit found the archived story removed from its site."""
@@ -250,12 +337,18 @@ def archive_link(link: Link, source: SourceConfig, ctx: PollContext,
     store = ctx.store
     requests: tuple[RequestRecord, ...] = ()
     outcome, error, url, gone = "failed", None, link.url, False
+    link_key = canonical_url(link.url)
     try:
         fetched = ctx.fetcher.get(link.url, kind="page")
         requests = fetched.requests
         ref = capture(ctx, fetched, source.name, store.last_capture(canonical_url(fetched.url)))
-        article = extract(fetched.content, fetched.url, charset=fetched.charset,
-                          rules=ctx.rules or None, now=ctx.clock())
+        article = extract(
+            fetched.content,
+            fetched.url,
+            charset=fetched.charset,
+            rules=ctx.rules or None,
+            now=ctx.clock(),
+        )
         if article.page_kind != "article":
             outcome, error = "skipped", f"not an article ({article.page_kind})"
             if update is not None and update.revisited:
@@ -263,8 +356,14 @@ def archive_link(link: Link, source: SourceConfig, ctx: PollContext,
         else:
             url = canonical_url(fetched.url, article.canonical_url)
             article = dataclasses.replace(article, url=url)
-            saved = store.save_article(article, source=source.name, fetched_url=fetched.url,
-                                       seen_at=ctx.clock(), capture=ref, link=update)
+            saved = store.save_article(
+                article,
+                source=source.name,
+                fetched_url=fetched.url,
+                seen_at=ctx.clock(),
+                capture=ref,
+                link=update,
+            )
             outcome = saved.outcome
     except ArchiverError as exc:
         requests = requests or getattr(exc, "requests", ())
@@ -275,26 +374,64 @@ def archive_link(link: Link, source: SourceConfig, ctx: PollContext,
     store.record_fetches(source.name, requests)
     if outcome == "failed" and update is not None and update.revisited:
         # a story gone since (404/410) is marked so; the ladder moves on all the same
-        if gone and store.mark_gone(canonical_url(link.url), ctx.clock()):
+        if gone and store.mark_gone(link_key, ctx.clock()):
             outcome = "gone"
         store.remember_link(update, source=source.name, seen_at=ctx.clock())
     elif outcome in ("failed", "skipped"):
         # a page that is not an article is given up on at once; a failure gets retries
-        store.record_failure(canonical_url(link.url), source.name, error or outcome,
-                             ctx.clock(), final=outcome == "skipped")
+        store.record_failure(
+            link_key, source.name, error or outcome, ctx.clock(), final=outcome == "skipped"
+        )
     level = logging.WARNING if outcome in ("failed", "gone") else logging.INFO
-    event(ctx.logger, "article", level=level, source=source.name, url=url, outcome=outcome,
-          ms=int((time.monotonic() - t0) * 1000), error=error)
+    event(
+        ctx.logger,
+        "article",
+        level=level,
+        source=source.name,
+        url=url,
+        outcome=outcome,
+        ms=int((time.monotonic() - t0) * 1000),
+        error=error,
+    )
     return outcome, error
 
 
-def _report(ctx: PollContext, source: SourceConfig, outcome: str, t0: float, *,
-            error: str | None = None, new: int = 0, seen: int = 0, skipped: int = 0,
-            failed: int = 0, errors: tuple[str, ...] = ()) -> PollReport:
-    report = PollReport(source=source.name, outcome=outcome, new=new, seen=seen,
-                        skipped=skipped, failed=failed, ms=int((time.monotonic() - t0) * 1000),
-                        error=error, errors=errors)
+def _report(
+    ctx: PollContext,
+    source: SourceConfig,
+    outcome: str,
+    t0: float,
+    *,
+    error: str | None = None,
+    new: int = 0,
+    seen: int = 0,
+    skipped: int = 0,
+    failed: int = 0,
+    errors: tuple[str, ...] = (),
+) -> PollReport:
+    report = PollReport(
+        source=source.name,
+        outcome=outcome,
+        new=new,
+        seen=seen,
+        skipped=skipped,
+        failed=failed,
+        ms=int((time.monotonic() - t0) * 1000),
+        error=error,
+        errors=errors,
+    )
     level = logging.WARNING if outcome in ("failed", "blocked") else logging.INFO
-    event(ctx.logger, "poll", level=level, source=source.name, outcome=outcome, new=new,
-          seen=seen, skipped=skipped, failed=failed, ms=report.ms, error=error)
+    event(
+        ctx.logger,
+        "poll",
+        level=level,
+        source=source.name,
+        outcome=outcome,
+        new=new,
+        seen=seen,
+        skipped=skipped,
+        failed=failed,
+        ms=report.ms,
+        error=error,
+    )
     return report

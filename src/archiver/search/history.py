@@ -11,8 +11,7 @@ from archiver.store import Store
 DIFF_FIELDS = ("title", "lead", "body")
 
 
-def attach_revisions(store: Store, record: dict[str, Any], *, diff: bool = False
-                     ) -> dict[str, Any]:
+def attach_revisions(store: Store, record: dict[str, Any], *, diff: bool = False) -> dict[str, Any]:
     """The article record with its ``revisions`` (the first version included), its
     ``urls`` (canonical, as fetched, aliases) and, with ``diff``, the first→latest diff."""
     revisions = store.revisions(int(record["id"]))
@@ -31,8 +30,13 @@ def diff_text(old: dict[str, Any], new: dict[str, Any]) -> str:
         if before == after:
             continue
         lines += difflib.unified_diff(
-            before, after, fromfile=f"{name} (revision {old['number']}, {old['seen_at']})",
-            tofile=f"{name} (revision {new['number']}, {new['seen_at']})", lineterm="", n=1)
+            before,
+            after,
+            fromfile=f"{name} (revision {old['number']}, {old['seen_at']})",
+            tofile=f"{name} (revision {new['number']}, {new['seen_at']})",
+            lineterm="",
+            n=1,
+        )
     return "\n".join(lines)
 
 

@@ -102,7 +102,7 @@ class BrotliReader:
         while True:
             try:
                 if not self._d.can_accept_more_data():
-                    out = self._d.process(b"", output_buffer_limit=n)
+                    out = bytes(self._d.process(b"", output_buffer_limit=n))
                 elif self._d.is_finished():
                     return b""
                 else:

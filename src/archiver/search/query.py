@@ -124,9 +124,7 @@ def _lex(text: str) -> list[_Term]:
             terms.append(_Term(word, is_or=True))
             continue
         prefix = word.endswith("*")
-        terms.append(
-            _Term(word.strip("*"), prefix=prefix, field=field, negated=negated)
-        )
+        terms.append(_Term(word.strip("*"), prefix=prefix, field=field, negated=negated))
     return terms
 
 

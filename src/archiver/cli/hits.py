@@ -103,8 +103,10 @@ def _csv(hits: Sequence[SearchHit]) -> str:
     for hit in hits:
         record = _record(hit)
         writer.writerow(
-            [escape_text(v) if isinstance(v, str) else ("" if v is None else v)
-             for v in (record[f] for f in FIELDS)]
+            [
+                escape_text(v) if isinstance(v, str) else ("" if v is None else v)
+                for v in (record[f] for f in FIELDS)
+            ]
         )
     return buffer.getvalue().rstrip("\n")
 

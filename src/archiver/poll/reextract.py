@@ -22,7 +22,7 @@ from archiver.capture import CapturedResponse, CaptureRef, capture_files, iter_c
 from archiver.dedup import canonical_url
 from archiver.errors import ArchiverError
 from archiver.extract import SiteRule, extract
-from archiver.headers import charset
+from archiver.fetch.headers import charset
 from archiver.store import Store
 
 Progress = Callable[[int], None]  # called with the bytes of captures read since last call
@@ -43,8 +43,13 @@ def _charset(response: CapturedResponse) -> str | None:
 
 
 def reextract(
-    store: Store, root: Path, *, source: str | None = None, rules: Sequence[SiteRule] = (),
-    progress: Progress | None = None, stop: threading.Event | None = None,
+    store: Store,
+    root: Path,
+    *,
+    source: str | None = None,
+    rules: Sequence[SiteRule] = (),
+    progress: Progress | None = None,
+    stop: threading.Event | None = None,
 ) -> Counter[str]:
     """Re-run extraction over the captures under ``root``; returns outcome counts
     (new, revision, unchanged, alias, history, skipped, failed)."""
@@ -60,35 +65,48 @@ def reextract(
     return counts
 
 
-def _one(store: Store, ref: CaptureRef, response: CapturedResponse,
-         roles: dict[str, tuple[int, bool]], sources: dict[int, str | None],
-         only: str | None, rules: Sequence[SiteRule]) -> str:
+def _one(
+    store: Store,
+    ref: CaptureRef,
+    response: CapturedResponse,
+    roles: dict[str, tuple[int, bool]],
+    sources: dict[int, str | None],
+    only: str | None,
+    rules: Sequence[SiteRule],
+) -> str:
     role = roles.get(ref.record_id)
     if role is not None and not role[1]:
         return "history"
     if ref.revisit or response.status != 200 or not _is_html(response):
         return "skipped"
-    owner = sources.get(role[0]) if role else (_source_of(store, response.url)
-                                               or response.source)
+    owner = sources.get(role[0]) if role else (_source_of(store, response.url) or response.source)
     if only is not None and owner != only:
         return "skipped"
     try:
-        article = extract(response.body, response.url, charset=_charset(response),
-                          rules=rules or None, now=response.fetched_at)
+        article = extract(
+            response.body,
+            response.url,
+            charset=_charset(response),
+            rules=rules or None,
+            now=response.fetched_at,
+        )
     except ArchiverError:
         return "failed"
     if article.page_kind != "article":
         return "skipped"
     article = dataclasses.replace(article, url=canonical_url(response.url, article.canonical_url))
-    saved = store.save_article(article, source=owner, fetched_url=response.url,
-                               seen_at=response.fetched_at, capture=ref)
+    saved = store.save_article(
+        article, source=owner, fetched_url=response.url, seen_at=response.fetched_at, capture=ref
+    )
     return saved.outcome
 
 
 def _source_of(store: Store, url: str) -> str | None:
     row = store.conn.execute(
         "SELECT a.source FROM article_urls u JOIN articles a ON a.id = u.article_id"
-        " WHERE u.url = ?", (canonical_url(url),)).fetchone()
+        " WHERE u.url = ?",
+        (canonical_url(url),),
+    ).fetchone()
     if row is not None:
         return str(row[0]) if row[0] is not None else None
     return None

@@ -7,7 +7,7 @@ committed articles still in the WAL would be invisible and a checkpoint running 
 reader could hand it a torn page ("database disk image is malformed"). In WAL mode a
 read-only reader never blocks the writer and is never blocked by it.
 
-The metadata (``datasette_metadata.json``, package data beside this module) gives titles and
+The metadata (``metadata.json``, package data beside this module) gives titles and
 descriptions, wires ``articles_fts`` to the articles table, facets, newest-first order and
 canned queries. A small Datasette plugin registered here replaces Datasette's ``escape_fts``
 with archiver's own query language, so the search box accepts the same syntax as
@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from archiver.errors import QueryError, StoreError
-from archiver.query import parse_query
-from archiver.search import connect_readonly
+from archiver.search.query import parse_query
+from archiver.store.readonly import connect_readonly
 
-METADATA_FILE = "datasette_metadata.json"
+METADATA_FILE = "metadata.json"
 TEMPLATE_DB_NAME = "archive"
 SQL_TIME_LIMIT_MS = 3000
 SETTINGS: dict[str, int | str] = {
@@ -78,7 +78,7 @@ def register_plugin() -> None:
 
 def load_metadata(db_name: str, *, has_revisions: bool = True) -> dict[str, Any]:
     """The shipped metadata, keyed by this database's name (the file's stem)."""
-    text = resources.files("archiver").joinpath(METADATA_FILE).read_text(encoding="utf-8")
+    text = resources.files("archiver.serve").joinpath(METADATA_FILE).read_text(encoding="utf-8")
     metadata: dict[str, Any] = json.loads(text)
     database = metadata["databases"].pop(TEMPLATE_DB_NAME)
     if not has_revisions:  # the revisions table comes with a later schema version
@@ -112,13 +112,26 @@ def build_datasette_argv(
     time_limit_ms: int = SQL_TIME_LIMIT_MS,
     python: str = sys.executable,
 ) -> list[str]:
-    """The command that runs Datasette with archiver's plugin: ``python -m archiver.serve ...``.
+    """The command that runs Datasette with archiver's plugin: ``python -m archiver.serve.app ...``.
 
-    Everything after ``-m archiver.serve`` is plain ``datasette`` arguments.
+    Everything after ``-m archiver.serve.app`` is plain ``datasette`` arguments.
     """
-    argv = [python, "-m", "archiver.serve", "serve", str(Path(db_path).resolve()),
-            "--metadata", str(metadata_path), "--host", host, "--port", str(port),
-            "--setting", "sql_time_limit_ms", str(time_limit_ms)]
+    argv = [
+        python,
+        "-m",
+        "archiver.serve.app",
+        "serve",
+        str(Path(db_path).resolve()),
+        "--metadata",
+        str(metadata_path),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--setting",
+        "sql_time_limit_ms",
+        str(time_limit_ms),
+    ]
     for name, value in SETTINGS.items():
         argv += ["--setting", name, str(value)]
     return argv
@@ -141,6 +154,7 @@ def run_datasette(args: list[str]) -> int:
 
 def _exit_cleanly_on_sigterm() -> None:
     """uvicorn shuts down gracefully on SIGTERM, then re-raises it: make that an exit 0."""
+
     def stop(signum: int, frame: object) -> None:
         raise SystemExit(0)
 
@@ -159,8 +173,9 @@ def serve(
     db_path = Path(db_path)
     with tempfile.TemporaryDirectory(prefix="archiver-serve-") as tmp:
         metadata = write_metadata(db_path, Path(tmp) / "metadata.json")
-        argv = build_datasette_argv(db_path, metadata, host=host, port=port,
-                                    time_limit_ms=time_limit_ms)
+        argv = build_datasette_argv(
+            db_path, metadata, host=host, port=port, time_limit_ms=time_limit_ms
+        )
         return run_datasette(argv[3:])
 
 

@@ -43,14 +43,19 @@ def friendly(func: F) -> F:
         except Exception as exc:
             if os.environ.get("ARCHIVER_DEBUG"):
                 raise
-            _fail(f"internal error: {type(exc).__name__}: {exc} "
-                  "(set ARCHIVER_DEBUG=1 to see where)", EXIT_INTERNAL)
+            _fail(
+                f"internal error: {type(exc).__name__}: {exc} (set ARCHIVER_DEBUG=1 to see where)",
+                EXIT_INTERNAL,
+            )
 
     return wrapper  # type: ignore[return-value]
 
 
 config_option = click.option(
-    "--config", "config_path", type=click.Path(dir_okay=False), default=None,
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False),
+    default=None,
     help="config file (default ./config.toml or $ARCHIVER_CONFIG)",
 )
 
@@ -92,7 +97,7 @@ def main() -> None:
 @friendly
 def run(config_path: str | None) -> None:
     """Run the daemon: poll each source when due, until SIGTERM or Ctrl-C."""
-    from archiver.daemon import Daemon
+    from archiver.poll.daemon import Daemon
 
     config = _config(config_path)
     setup_logging()
@@ -111,9 +116,9 @@ def run(config_path: str | None) -> None:
 @friendly
 def poll(names: tuple[str, ...], config_path: str | None) -> None:
     """Poll now: every enabled source, or the NAMES given. Exit 1 if any failed."""
-    from archiver.pipeline import is_failure
-    from archiver.polling import poll_now
-    from archiver.render import plain_table, poll_summary
+    from archiver.cli.render import plain_table, poll_summary
+    from archiver.poll.once import poll_now
+    from archiver.poll.pipeline import is_failure
 
     config = _config(config_path)
     setup_logging()
@@ -130,28 +135,47 @@ def poll(names: tuple[str, ...], config_path: str | None) -> None:
 @click.option("--until", help="published before: a date, a datetime or 7d-style")
 @click.option("--lang", help="language code, e.g. en, ru")
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
-@click.option("--sort", type=click.Choice(["relevance", "newest"]), default="relevance",
-              show_default=True)
+@click.option(
+    "--sort", type=click.Choice(["relevance", "newest"]), default="relevance", show_default=True
+)
 @click.option("--all", "all_versions", is_flag=True, help="every article, not one per story")
 @click.option("--raw", is_flag=True, help="pass the query to FTS5 as it is (experts)")
 @click.option("--count", "count_only", is_flag=True, help="totals per source instead of hits")
-@click.option("--format", "fmt", type=click.Choice(["table", "json", "csv"]), default="table",
-              show_default=True)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
 @config_option
 @friendly
-def search(query: tuple[str, ...], sources: tuple[str, ...], since: str | None,
-           until: str | None, lang: str | None, limit: int, sort: str, all_versions: bool,
-           raw: bool, count_only: bool, fmt: str, config_path: str | None) -> None:
+def search(
+    query: tuple[str, ...],
+    sources: tuple[str, ...],
+    since: str | None,
+    until: str | None,
+    lang: str | None,
+    limit: int,
+    sort: str,
+    all_versions: bool,
+    raw: bool,
+    count_only: bool,
+    fmt: str,
+    config_path: str | None,
+) -> None:
     """Full-text search of the archive, best first, with snippets."""
     from archiver import search as searching
-    from archiver.searchformat import format_counts, format_hits
+    from archiver.cli.hits import format_counts, format_hits
     from archiver.timeutil import utcnow
 
     config = _config(config_path)
     now = utcnow()
     text = " ".join(query)
     options: dict[str, Any] = {
-        "raw": raw, "source": sources, "lang": lang,
+        "raw": raw,
+        "source": sources,
+        "lang": lang,
         "since": searching.parse_when(since, now) if since else None,
         "until": searching.parse_when(until, now, end=True) if until else None,
     }
@@ -159,8 +183,9 @@ def search(query: tuple[str, ...], sources: tuple[str, ...], since: str | None,
         counts = searching.count(config.archive.path, text, **options)
         click.echo(format_counts(counts, fmt))
         return
-    hits = searching.search(config.archive.path, text, limit=limit, sort=sort,
-                            all_versions=all_versions, **options)
+    hits = searching.search(
+        config.archive.path, text, limit=limit, sort=sort, all_versions=all_versions, **options
+    )
     out = format_hits(hits, fmt, color=fmt == "table" and sys.stdout.isatty())
     if out:
         click.echo(out)
@@ -172,13 +197,14 @@ def search(query: tuple[str, ...], sources: tuple[str, ...], since: str | None,
 @click.argument("key")
 @click.option("--revisions", is_flag=True, help="list every version of the article")
 @click.option("--diff", is_flag=True, help="what changed between the first and the latest version")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @config_option
 @friendly
 def show(key: str, revisions: bool, diff: bool, fmt: str, config_path: str | None) -> None:
     """Show one article by URL or id."""
-    from archiver.render import article_text, to_json
+    from archiver.cli.render import article_text, to_json
     from archiver.store import Store
 
     config = _config(config_path)
@@ -187,7 +213,7 @@ def show(key: str, revisions: bool, diff: bool, fmt: str, config_path: str | Non
         store.migrate()  # an archive made by an older version gains the revision tables
         record = store.get_article(key)
         if revisions or diff:
-            from archiver.revisions import attach_revisions
+            from archiver.search.history import attach_revisions
 
             record = attach_revisions(store, record, diff=diff)
     if fmt == "json":
@@ -195,7 +221,7 @@ def show(key: str, revisions: bool, diff: bool, fmt: str, config_path: str | Non
         return
     click.echo(article_text(record))
     if revisions or diff:
-        from archiver.revisions import revisions_text
+        from archiver.search.history import revisions_text
 
         click.echo(revisions_text(record, diff=diff))
 
@@ -206,13 +232,14 @@ def _require_archive(path: Path) -> None:
 
 
 @main.command()
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True
+)
 @config_option
 @friendly
 def sources(fmt: str, config_path: str | None) -> None:
     """Each source's health: status, last poll, next check, errors, articles."""
-    from archiver.render import health_records, plain_table, sources_table, to_json
+    from archiver.cli.render import health_records, plain_table, sources_table, to_json
     from archiver.store import Store
     from archiver.timeutil import utcnow
 
@@ -232,16 +259,18 @@ def sources(fmt: str, config_path: str | None) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--url", help="the page's URL (chooses the site rule; default: file://...)")
 @click.option("--charset", help="the charset the server declared, if known")
-@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="text",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "text"]), default="text", show_default=True
+)
 @config_option
 @friendly
-def extract(file: Path, url: str | None, charset: str | None, fmt: str,
-            config_path: str | None) -> None:
+def extract(
+    file: Path, url: str | None, charset: str | None, fmt: str, config_path: str | None
+) -> None:
     """Run the extractor on a saved page and print every field."""
+    from archiver.cli.render import article_record, article_text, to_json
     from archiver.extract import SiteRule
     from archiver.extract import extract as run_extract
-    from archiver.render import article_record, article_text, to_json
 
     rules: tuple[SiteRule, ...] = ()
     if config_path or Path("config.toml").exists() or os.environ.get("ARCHIVER_CONFIG"):
@@ -250,8 +279,9 @@ def extract(file: Path, url: str | None, charset: str | None, fmt: str,
         content = file.read_bytes()
     except OSError as exc:
         raise ArchiverError(f"{file}: cannot read: {exc.strerror}") from None
-    article = run_extract(content, url or file.resolve().as_uri(), charset=charset,
-                          rules=rules or None)
+    article = run_extract(
+        content, url or file.resolve().as_uri(), charset=charset, rules=rules or None
+    )
     record = article_record(article)
     click.echo(to_json(record) if fmt == "json" else article_text(record))
 
@@ -262,8 +292,8 @@ def extract(file: Path, url: str | None, charset: str | None, fmt: str,
 @friendly
 def reextract(source: str | None, config_path: str | None) -> None:
     """Run extraction again on the raw captures; add revisions where the text changed."""
-    from archiver.reextract import capture_bytes
-    from archiver.reextract import reextract as run_reextract
+    from archiver.poll.reextract import capture_bytes
+    from archiver.poll.reextract import reextract as run_reextract
     from archiver.store import Store
 
     config = _config(config_path)
@@ -277,8 +307,13 @@ def reextract(source: str | None, config_path: str | None) -> None:
 
             with Progress(transient=True) as bar:
                 task = bar.add_task("re-extracting", total=capture_bytes(root))
-                counts = run_reextract(store, root, source=source, rules=config.rules,
-                                       progress=lambda n: bar.advance(task, n))
+                counts = run_reextract(
+                    store,
+                    root,
+                    source=source,
+                    rules=config.rules,
+                    progress=lambda n: bar.advance(task, n),
+                )
         else:
             counts = run_reextract(store, root, source=source, rules=config.rules)
     order = ("new", "revision", "unchanged", "alias", "history", "skipped", "failed")
@@ -286,14 +321,18 @@ def reextract(source: str | None, config_path: str | None) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="address to listen on (localhost only unless you say otherwise)")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="address to listen on (localhost only unless you say otherwise)",
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=8001, show_default=True)
 @config_option
 @friendly
 def serve(host: str, port: int, config_path: str | None) -> None:
     """Browse the archive in Datasette (read-only)."""
-    from archiver.serve import serve as run_serve
+    from archiver.serve.app import serve as run_serve
 
     config = _config(config_path)
     _require_archive(config.archive.path)

@@ -10,23 +10,38 @@ from archiver.capture import WarcWriter
 from archiver.config import Config
 from archiver.fetch import Fetcher
 from archiver.models import PollReport
-from archiver.pipeline import PollContext, poll_source
+from archiver.poll.pipeline import PollContext, poll_source
 from archiver.store import Store
 from archiver.timeutil import utcnow
 
 
-def poll_now(config: Config, names: Sequence[str] = (), *, progress: bool = False,
-             stop: threading.Event | None = None) -> list[PollReport]:
+def poll_now(
+    config: Config,
+    names: Sequence[str] = (),
+    *,
+    progress: bool = False,
+    stop: threading.Event | None = None,
+) -> list[PollReport]:
     """Poll the named sources (default: every enabled one) once, due or not."""
-    chosen = [config.source(n) for n in names] if names else [
-        s for s in config.sources if s.enabled]
+    chosen = (
+        [config.source(n) for n in names] if names else [s for s in config.sources if s.enabled]
+    )
     stop = stop or threading.Event()
-    with Store(config.archive.path) as store, Fetcher(config.http, stop=stop) as fetcher, \
-            WarcWriter(config.archive.captures) as captures:
+    with (
+        Store(config.archive.path) as store,
+        Fetcher(config.http, stop=stop) as fetcher,
+        WarcWriter(config.archive.captures) as captures,
+    ):
         store.migrate()
         store.sync_sources(config.sources, utcnow())
-        ctx = PollContext(store=store, fetcher=fetcher, settings=config.daemon,
-                          rules=config.rules, stop=stop, captures=captures)
+        ctx = PollContext(
+            store=store,
+            fetcher=fetcher,
+            settings=config.daemon,
+            rules=config.rules,
+            stop=stop,
+            captures=captures,
+        )
         workers = max(1, min(config.daemon.workers, len(chosen)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll") as pool:
             futures = [pool.submit(poll_source, source, ctx) for source in chosen]

@@ -31,8 +31,8 @@ from archiver.errors import ArchiverError
 from archiver.fetch import Fetcher
 from archiver.logs import event, get_logger
 from archiver.models import PollReport
-from archiver.pipeline import PollContext, poll_source
-from archiver.schedule import next_check
+from archiver.poll.pipeline import PollContext, poll_source
+from archiver.poll.schedule import next_check
 from archiver.store import Store
 from archiver.timeutil import utcnow
 
@@ -43,21 +43,29 @@ CHECKPOINT_EVERY = 600.0
 class Daemon:
     """``archiver run``: poll sources when due until told to stop."""
 
-    def __init__(self, config: Config, *, store: Store | None = None,
-                 fetcher: Fetcher | None = None) -> None:
+    def __init__(
+        self, config: Config, *, store: Store | None = None, fetcher: Fetcher | None = None
+    ) -> None:
         self.config = config
         self.stop = threading.Event()
         self.store = store or Store(config.archive.path)
         self.fetcher = fetcher or Fetcher(config.http, stop=self.stop)
         self.captures = WarcWriter(config.archive.captures)
         self.logger = get_logger()
-        self.ctx = PollContext(store=self.store, fetcher=self.fetcher, settings=config.daemon,
-                               rules=config.rules, stop=self.stop, logger=self.logger,
-                               captures=self.captures)
+        self.ctx = PollContext(
+            store=self.store,
+            fetcher=self.fetcher,
+            settings=config.daemon,
+            rules=config.rules,
+            stop=self.stop,
+            logger=self.logger,
+            captures=self.captures,
+        )
         self._running: set[str] = set()
         self._lock = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=config.daemon.workers,
-                                        thread_name_prefix="poll")
+        self._pool = ThreadPoolExecutor(
+            max_workers=config.daemon.workers, thread_name_prefix="poll"
+        )
         self._scheduler = BlockingScheduler(timezone=UTC)
         self._last_checkpoint = time.monotonic()
         self.abandoned: list[str] = []  # polls still running when the grace period ended
@@ -104,10 +112,13 @@ class Daemon:
             state = self.store.source_state(name)
             now = utcnow()
             self.store.record_poll(
-                name, outcome="failed", polled_at=now,
+                name,
+                outcome="failed",
+                polled_at=now,
                 error=f"internal error: {type(exc).__name__}: {exc}",
-                next_check=next_check(now=now, every=source.every, ok=False,
-                                      error_count=state.error_count + 1),
+                next_check=next_check(
+                    now=now, every=source.every, ok=False, error_count=state.error_count + 1
+                ),
             )
         except Exception:
             self.logger.exception("could not record the crash", extra={"fields": {"source": name}})
@@ -119,8 +130,12 @@ class Daemon:
         self.store.sync_sources(self.config.sources, utcnow())
         dropped = repair_tails(self.config.archive.captures)
         if dropped:
-            event(self.logger, "cut a torn record off the captures", level=logging.WARNING,
-                  bytes=dropped)
+            event(
+                self.logger,
+                "cut a torn record off the captures",
+                level=logging.WARNING,
+                bytes=dropped,
+            )
 
     def request_stop(self, signum: int | None = None, _frame: FrameType | None = None) -> None:
         if not self.stop.is_set():
@@ -136,12 +151,24 @@ class Daemon:
             self._install(signal.SIGINT, self.request_stop)
         tick = self.config.daemon.tick
         self._scheduler.add_job(
-            self.tick, "interval", seconds=tick, id="tick", next_run_time=utcnow(),
-            coalesce=True, max_instances=1, misfire_grace_time=max(1, int(tick)),
+            self.tick,
+            "interval",
+            seconds=tick,
+            id="tick",
+            next_run_time=utcnow(),
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=max(1, int(tick)),
         )
         enabled = [s.name for s in self.config.sources if s.enabled]
-        event(self.logger, "started", sources=len(enabled), archive=str(self.store.path),
-              tick=tick, workers=self.config.daemon.workers)
+        event(
+            self.logger,
+            "started",
+            sources=len(enabled),
+            archive=str(self.store.path),
+            tick=tick,
+            workers=self.config.daemon.workers,
+        )
         if not self.stop.is_set():
             self._scheduler.start()
         self._shutdown()
@@ -160,8 +187,12 @@ class Daemon:
         with self._lock:
             left = self.abandoned = sorted(self._running)
         if left:
-            event(self.logger, "abandoned in-flight polls", level=logging.WARNING,
-                  sources=",".join(left))
+            event(
+                self.logger,
+                "abandoned in-flight polls",
+                level=logging.WARNING,
+                sources=",".join(left),
+            )
         try:
             self.fetcher.close()
             self.captures.close()

@@ -1,0 +1,278 @@
+"""WarcWriter: request + response (or revisit) records appended to rotating gzip WARC files."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import io
+import os
+import threading
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from http import HTTPStatus
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import urlsplit
+
+from warcio.recordloader import ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from archiver.capture.reader import load_record, original_ref
+from archiver.capture.warcfile import (
+    GIB,
+    HOP_HEADERS,
+    PREFIX_OK,
+    REF_FILE,
+    REF_LENGTH,
+    REF_OFFSET,
+    SOURCE_HEADER,
+    SUFFIX,
+    fsync_dir,
+    payload_digest,
+    warc_date,
+)
+from archiver.errors import StoreError
+from archiver.models import CaptureRef
+
+
+def _response_headers(headers: Sequence[tuple[str, str]], length: int) -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for name, value in headers:
+        if name.lower() in HOP_HEADERS:
+            out.append((f"X-Archiver-Original-{name}", value))
+        else:
+            out.append((name, value))
+    out.append(("Content-Length", str(length)))
+    return out
+
+
+class WarcWriter:
+    """Appends captures to rotating gzip WARC files under ``root``. Thread-safe."""
+
+    def __init__(self, root: Path, *, max_bytes: int = GIB, prefix: str = "archiver") -> None:
+        if not PREFIX_OK.match(prefix):
+            raise ValueError(f"bad WARC file prefix {prefix!r}: letters, digits, _ . - only")
+        self.root = Path(root)
+        self.max_bytes = max_bytes
+        self.prefix = prefix
+        self._lock = threading.Lock()
+        self._file: BinaryIO | None = None
+        self._name = ""
+        self._seq = 0
+
+    # -- files
+
+    def _open_new(self) -> BinaryIO:
+        self.root.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        while True:
+            self._seq += 1
+            name = f"{self.prefix}-{stamp}-{self._seq:05d}{SUFFIX}"
+            try:
+                handle = open(self.root / name, "xb")  # noqa: SIM115 (kept open; "x": never overwrite)
+            except FileExistsError:
+                continue
+            break
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        writer = WARCWriter(handle, gzip=True, warc_version="1.1")
+        info = {"software": "archiver", "format": "WARC File Format 1.1"}
+        writer.write_record(writer.create_warcinfo_record(name, info))
+        handle.flush()
+        os.fsync(handle.fileno())
+        fsync_dir(self.root)
+        self._file, self._name = handle, name
+        return handle
+
+    def _current(self) -> BinaryIO:
+        if self._file is not None and self._file.tell() >= self.max_bytes:
+            self._close_file()
+        return self._file if self._file is not None else self._open_new()
+
+    def _close_file(self) -> None:
+        if self._file is not None:
+            try:
+                self._file.close()  # closing releases the flock
+            finally:
+                self._file = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_file()
+
+    def __enter__(self) -> WarcWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- records
+
+    def write(
+        self,
+        url: str,
+        *,
+        request_headers: Sequence[tuple[str, str]],
+        status: int,
+        response_headers: Sequence[tuple[str, str]],
+        body: bytes,
+        fetched_at: datetime,
+        previous: CaptureRef | None = None,
+        previous_digest: str | None = None,
+        source: str | None = None,
+    ) -> CaptureRef:
+        """Write one capture and fsync it; return where its response/revisit record is.
+
+        With ``previous`` (the last capture of this URL) and a body whose digest equals
+        ``previous_digest`` (default ``previous.payload_digest``), a ``revisit`` record
+        (profile identical-payload-digest, ``WARC-Refers-To`` the original response) is
+        written instead of the pair. Raises ``StoreError`` when the disk write fails; the
+        partial record is cut off and the next write starts a new file.
+        """
+        digest = payload_digest(body)
+        expected = (
+            previous_digest
+            if previous_digest is not None
+            else (previous.payload_digest if previous is not None else None)
+        )
+        extra = {SOURCE_HEADER: source} if source else {}
+        with self._lock:
+            handle = self._current()
+            start = handle.tell()
+            try:
+                ref = None
+                if previous is not None and expected == digest:
+                    ref = self._try_revisit(
+                        handle,
+                        url,
+                        status,
+                        response_headers,
+                        len(body),
+                        fetched_at,
+                        digest,
+                        previous,
+                        extra,
+                    )
+                if ref is None:
+                    ref = self._write_pair(
+                        handle,
+                        url,
+                        request_headers,
+                        status,
+                        response_headers,
+                        body,
+                        fetched_at,
+                        digest,
+                        extra,
+                    )
+                handle.flush()
+                os.fsync(handle.fileno())
+            except OSError as exc:
+                self._abandon(handle, start)
+                raise StoreError(f"cannot write capture to {self._name}: {exc}") from exc
+            return ref
+
+    def _abandon(self, handle: BinaryIO, start: int) -> None:
+        with contextlib.suppress(OSError):  # else readers skip it and repair_tail cuts it
+            handle.truncate(start)
+        self._close_file()
+
+    def _write_one(self, handle: BinaryIO, record: ArcWarcRecord) -> tuple[int, int]:
+        offset = handle.tell()
+        WARCWriter(handle, gzip=True, warc_version="1.1").write_record(record)
+        return offset, handle.tell() - offset
+
+    def _write_pair(
+        self,
+        handle: BinaryIO,
+        url: str,
+        request_headers: Sequence[tuple[str, str]],
+        status: int,
+        response_headers: Sequence[tuple[str, str]],
+        body: bytes,
+        fetched_at: datetime,
+        digest: str,
+        extra: dict[str, str],
+    ) -> CaptureRef:
+        builder = WARCWriter(None, gzip=True, warc_version="1.1")
+        date = warc_date(fetched_at)
+        response = builder.create_warc_record(
+            url,
+            "response",
+            payload=io.BytesIO(body),
+            length=len(body),
+            warc_headers_dict={"WARC-Date": date, "WARC-Payload-Digest": digest, **extra},
+            http_headers=StatusAndHeaders(
+                f"{status} {_reason(status)}",
+                _response_headers(response_headers, len(body)),
+                protocol="HTTP/1.1",
+            ),
+        )
+        record_id = response.rec_headers.get_header("WARC-Record-ID")
+        parts = urlsplit(url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        req_headers = list(request_headers)
+        if not any(name.lower() == "host" for name, _ in req_headers):
+            req_headers.insert(0, ("Host", parts.netloc))
+        request = builder.create_warc_record(
+            url,
+            "request",
+            warc_headers_dict={"WARC-Date": date, "WARC-Concurrent-To": record_id},
+            http_headers=StatusAndHeaders(
+                f"GET {target} HTTP/1.1", req_headers, is_http_request=True
+            ),
+        )
+        # request first: a crash tears the response, never leaves a response without request
+        self._write_one(handle, request)
+        offset, length = self._write_one(handle, response)
+        return CaptureRef(self._name, offset, length, record_id, digest, revisit=False)
+
+    def _try_revisit(
+        self,
+        handle: BinaryIO,
+        url: str,
+        status: int,
+        response_headers: Sequence[tuple[str, str]],
+        body_length: int,
+        fetched_at: datetime,
+        digest: str,
+        previous: CaptureRef,
+        extra: dict[str, str],
+    ) -> CaptureRef | None:
+        """A revisit record, or None when the earlier record cannot be read (then the
+        caller writes the full pair: a revisit must point at a readable payload)."""
+        try:
+            original = original_ref(self.root, previous)
+            orig_record = load_record(self.root, original)
+        except StoreError:
+            return None
+        builder = WARCWriter(None, gzip=True, warc_version="1.1")
+        record = builder.create_revisit_record(
+            url,
+            digest,
+            orig_record.rec_headers.get_header("WARC-Target-URI"),
+            orig_record.rec_headers.get_header("WARC-Date"),
+            http_headers=StatusAndHeaders(
+                f"{status} {_reason(status)}",
+                _response_headers(response_headers, body_length),
+                protocol="HTTP/1.1",
+            ),
+            warc_headers_dict={
+                "WARC-Date": warc_date(fetched_at),
+                "WARC-Refers-To": original.record_id,
+                REF_FILE: original.file,
+                REF_OFFSET: str(original.offset),
+                REF_LENGTH: str(original.length),
+                **extra,
+            },
+        )
+        record_id = record.rec_headers.get_header("WARC-Record-ID")
+        offset, length = self._write_one(handle, record)
+        return CaptureRef(self._name, offset, length, record_id, digest, revisit=True)
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"

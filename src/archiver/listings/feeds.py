@@ -1,0 +1,125 @@
+"""RSS and Atom feeds -> Listing (feedparser, behind the entity gate)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+import feedparser
+import lxml.html
+from lxml import etree
+
+from archiver.errors import ParseError
+from archiver.listings.common import absolute_http, aware_from_struct, clean, parse_date
+from archiver.listings.xmlsafe import ascii_safe_encoding, check_xml
+from archiver.models import Link, Listing
+
+_SY_PERIODS = {
+    "hourly": timedelta(hours=1),
+    "daily": timedelta(days=1),
+    "weekly": timedelta(weeks=1),
+    "monthly": timedelta(days=30),
+    "yearly": timedelta(days=365),
+}
+
+# --- feeds -----------------------------------------------------------------------------------
+
+
+def parse_feed(content: bytes, url: str, *, charset: str | None = None) -> Listing:
+    """RSS 0.9x/1.0/2.0 and Atom through feedparser (bytes in, after the entity gate)."""
+    check_xml(content, url)
+    content_type = "application/xml"
+    if charset and ascii_safe_encoding(charset):
+        content_type += f"; charset={charset}"
+    headers = {"content-type": content_type, "content-location": url}
+    try:
+        parsed = feedparser.parse(content, response_headers=headers)
+    except Exception as exc:  # feedparser is lenient; anything it still raises is a bad feed
+        raise ParseError(f"feed could not be parsed: {url}: {exc}") from exc
+    entries: list[Any] = list(parsed.get("entries") or [])
+    if not entries:
+        if parsed.get("bozo"):
+            reason = parsed.get("bozo_exception") or "malformed"
+            raise ParseError(f"not a usable feed: {url}: {reason}")
+        if not parsed.get("version"):
+            raise ParseError(f"not a feed (no RSS or Atom root): {url}")
+    guid_counts = Counter(str(e.get("id") or "") for e in entries)
+    found: list[Link] = []
+    for entry in entries:
+        link = _entry_link(entry, url)
+        if link is None:
+            continue
+        guid = str(entry.get("id") or "").strip() or None
+        if guid is not None and (guid_counts[guid] > 1 or len(guid) > 1000):
+            guid = None  # shared by several items (or absurd): not an identity
+        found.append(
+            Link(
+                url=link,
+                guid=guid,
+                title=_entry_title(entry),
+                published=_entry_date(entry, "published"),
+                updated=_entry_date(entry, "updated"),
+            )
+        )
+    if not found and parsed.get("bozo") and entries:
+        raise ParseError(f"feed has entries but no usable links: {url}")
+    feed = parsed.get("feed") or {}
+    return Listing(tuple(found), ttl=_feed_ttl(feed), title=clean(feed.get("title")))
+
+
+def _entry_link(entry: Any, base: str) -> str | None:
+    """The entry's link; else its GUID when that is itself an absolute http(s) URL."""
+    link = dict.get(entry, "link")
+    if link:
+        return absolute_http(base, link)
+    guid = dict.get(entry, "id")
+    if isinstance(guid, str) and guid.strip().lower().startswith(("http://", "https://")):
+        return absolute_http(base, guid)
+    return None
+
+
+def _entry_title(entry: Any) -> str | None:
+    title = entry.get("title")
+    detail = entry.get("title_detail") or {}
+    if title and "<" in title and "html" in str(detail.get("type", "")):
+        with contextlib.suppress(etree.ParserError, ValueError):
+            title = lxml.html.fragment_fromstring(title, create_parent="div").text_content()
+    return clean(title)
+
+
+def _entry_date(entry: Any, name: str) -> datetime | None:
+    """The entry's own ``name`` date (no fallback from updated to published).
+
+    The raw text is parsed first (feedparser reads unknown zone names such as MSK or KST as
+    UTC); feedparser's ``*_parsed`` covers the formats dateutil does not read.
+    """
+    raw = dict.get(entry, name)  # plain dict access: FeedParserDict maps updated -> published
+    value = parse_date(raw) if isinstance(raw, str) else None
+    if value is None:
+        struct = dict.get(entry, f"{name}_parsed")
+        value = aware_from_struct(struct) if struct else None
+    return value
+
+
+def _feed_ttl(feed: Any) -> timedelta | None:
+    ttl = _positive_int(feed.get("ttl"))
+    if ttl is not None:
+        return timedelta(minutes=ttl)
+    period = _SY_PERIODS.get(str(feed.get("sy_updateperiod") or "").strip().lower())
+    if period is None:
+        return None
+    frequency = _positive_int(feed.get("sy_updatefrequency")) or 1
+    return period / frequency
+
+
+def _positive_int(value: Any) -> int | None:
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+# --- sitemaps --------------------------------------------------------------------------------
