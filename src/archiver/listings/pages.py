@@ -13,8 +13,6 @@ from archiver.errors import ParseError
 from archiver.listings.common import absolute_http, clean
 from archiver.models import Link, Listing
 
-# --- HTML section pages ----------------------------------------------------------------------
-
 
 def parse_page(
     content: bytes, url: str, *, links: re.Pattern[str], charset: str | None = None
