@@ -15,6 +15,7 @@ from archiver.extract.dateline import parse_dateline
 from archiver.extract.dates import zone
 from archiver.extract.decode import decode_html
 from archiver.extract.language import language
+from archiver.extract.limits import cap_attributes, cap_depth, without_controls
 from archiver.extract.pagekind import page_kind
 from archiver.extract.rules import SiteRule, choose_rule
 from archiver.extract.text import element_text
@@ -47,8 +48,9 @@ def extract(
 
 
 def parse_html(text: str) -> lxml.html.HtmlElement:
-    """The lxml tree of a page (the one parse extraction makes)."""
-    text = _XML_DECL.sub("", text[:MAX_CHARS], count=1)
+    """The lxml tree of a page (the one parse extraction makes), within the limits of
+    ``limits.py`` (attributes per tag, nesting depth)."""
+    text = cap_attributes(without_controls(_XML_DECL.sub("", text[:MAX_CHARS], count=1)))
     if not text.strip():
         raise ParseError("empty page")
     try:
@@ -57,6 +59,7 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
         raise ParseError(f"not an HTML page: {exc}") from None
     if doc is None or not isinstance(doc.tag, str):
         raise ParseError("not an HTML page")
+    cap_depth(doc)
     return doc
 
 

@@ -17,10 +17,12 @@ import re
 from lxml.html import HtmlElement
 
 from archiver.extract import jsonld
+from archiver.extract.limits import xml_safe
 from archiver.extract.metadata import PageMeta, description
 from archiver.extract.text import element_text, fold
 
-_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|»|/|\*)\s+|\s*[｜]\s*")
+# (?<!\s): a search tries a whitespace run once, not at each of its spaces
+_SEPARATORS = re.compile(r"(?<!\s)\s++(?:\||-|–|—|::|·|»|/|\*)\s++|(?<!\s)\s*+[｜]\s*+")
 _BY = re.compile(r"^(?:by|von|par|por)\s", re.IGNORECASE)
 _DATE_LIKE = re.compile(r"^[\d./\- ]{6,12}$")
 _LEAD_CLASS = re.compile(
@@ -152,7 +154,7 @@ def _visible_copy(doc: HtmlElement, desc: str) -> str | None:
     cut = desc.rstrip(".… ").removesuffix("...")
     if len(cut) < 30:
         return None
-    head = fold(desc)[:24]
+    head = xml_safe(fold(desc)[:24])
     for el in doc.xpath(_CONTAINS, prefix=head):
         if el.tag == "div" and len(el) > 3:
             continue

@@ -49,12 +49,16 @@ _BYLINE_INNER = (
     "contains(@class,'byline') or contains(@class,'Author') or contains(@class,'Byline')]"
     "[not(self::img)]"
 )
-_CONJUNCTION = re.compile(r"\s+(?:and|und|og|och|et|y|e|&)\s+")
+_CONJUNCTION = re.compile(r"(?<!\s)\s++(?:and|und|og|och|et|y|e|&)\s++")
+_NAME_SEPARATOR = re.compile(
+    r"(?<!\s)\s*+(?:,|;|\band\b|\bund\b|\bet\b|\by\b|\bog\b|\boch\b|&|\|)\s*+")
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 _NOT_A_NAME = ("http://", "https://", "@", "www.", "(")
 _AUTHOR_HREF = re.compile(
     r"/(?:authors?|autor(?:en|in)?|reporters?|journalists?|writers?|profiles?|people|staff|"
     r"contributors?|redakteur\w*|columnists?|by)/", re.IGNORECASE)
-_NAME_LINE = re.compile(r"^(?:[^\W\d_][\w'’.-]*[ /]?){1,8}$")
+# one to eight words, one space or slash between them; possessive: no backtracking
+_NAME_LINE = re.compile(r"^[^\W\d_][\w'’.-]*+(?:[ /][^\W\d_][\w'’.-]*+){0,7}[ /]?$")
 _SOCIAL = re.compile(r"(facebook|twitter|x\.com|instagram|linkedin|t\.me|youtube|tiktok)",
                      re.IGNORECASE)
 _BYLINE_PREFIX = re.compile(
@@ -222,7 +226,7 @@ def split_names(raw: str) -> list[str]:
     text = _BYLINE_PREFIX.sub("", fold(raw))
     if not text:
         return []
-    parts = re.split(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|\bog\b|\boch\b|&|\|)\s*", text)
+    parts = _NAME_SEPARATOR.split(text)
     return [p for p in (fold(p) for p in parts) if p]
 
 
@@ -274,6 +278,6 @@ def language_hint(meta: PageMeta) -> str | None:
                   meta.first("content-language", "language", "og:locale", "dc.language")):
         if value:
             code = value.replace("_", "-").split("-")[0].strip().lower()
-            if re.fullmatch(r"[a-z]{2,3}", code):
+            if _LANGUAGE_CODE.fullmatch(code):
                 return code
     return None

@@ -18,7 +18,7 @@ _NOT_FOUND = re.compile(
     r"ошибка 404)\b",
     re.IGNORECASE,
 )
-_SECTION_PATH = re.compile(r"^/?(?:[a-z-]+/?){0,2}$")
+_SECTION_PATH = re.compile(r"^/?(?:[a-z-]++/?){0,2}$")
 
 
 def page_kind(meta: PageMeta, h1: str, url: str, title: str | None,

@@ -7,7 +7,7 @@ import re
 from lxml import etree
 from lxml.html import HtmlElement
 
-_SPACE = re.compile(r"\s+")
+_SPACE = re.compile(r"[\s\x00-\x08\x7f]+")  # control characters count as space
 # elements whose text never belongs to an article body
 SKIP = frozenset({
     "script", "style", "noscript", "template", "svg", "button", "form", "iframe", "select",
