@@ -25,31 +25,30 @@ BODY = "<p>" + "The minister said the talks would go on next week in the capital
 
 
 def _patterns() -> list[tuple[str, re.Pattern[str] | re.Pattern[bytes]]]:
-    """Every compiled regex of archiver.extract (module globals, and those held in tuples,
-    lists and dicts: the patterns read from the data files)."""
+    """Every compiled regex of archiver.extract: module globals, and those held in tuples,
+    lists, dicts and dataclasses (the patterns read from the data files)."""
     found: list[tuple[str, Any]] = []
+
+    def walk(where: str, value: Any, depth: int = 0) -> None:
+        if depth > 4:
+            return
+        if isinstance(value, re.Pattern):
+            found.append((where, value))
+        elif isinstance(value, tuple | list | frozenset | set):
+            for item in value:
+                walk(where, item, depth + 1)
+        elif isinstance(value, dict):
+            for item in value.values():
+                walk(where, item, depth + 1)
+        elif hasattr(value, "__dataclass_fields__") and not isinstance(value, type):
+            for name in value.__dataclass_fields__:
+                walk(f"{where}.{name}", getattr(value, name, None), depth + 1)
+
     for info in pkgutil.iter_modules(archiver.extract.__path__):
         module = importlib.import_module(f"archiver.extract.{info.name}")
         for name, value in vars(module).items():
-            values = value if isinstance(value, tuple | list) else [value]
-            if isinstance(value, dict):
-                values = list(value.values())
-            for item in values:
-                items = item if isinstance(item, tuple | list) else [item]
-                for x in items:
-                    if isinstance(x, re.Pattern):
-                        found.append((f"{info.name}.{name}", x))
-                    elif hasattr(x, "__dataclass_fields__") and not isinstance(x, type):
-                        found.extend(
-                            (f"{info.name}.{name}", v)
-                            for v in vars_of(x)
-                            if isinstance(v, re.Pattern)
-                        )
+            walk(f"{info.name}.{name}", value)
     return found
-
-
-def vars_of(obj: object) -> list[Any]:
-    return [getattr(obj, f, None) for f in obj.__dataclass_fields__]  # type: ignore[attr-defined]
 
 
 _REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT}
@@ -85,6 +84,7 @@ def _nested_repeat(items: Any, inside: bool) -> bool:
 def test_the_audit_sees_the_patterns_and_flags_nested_quantifiers() -> None:
     names = {name for name, _ in _patterns()}
     assert "metadata._NAME_LINE" in names and len(names) > 20
+    assert "dateline.FORMS.forms.pattern" in names
     assert _nested_repeat(sre_parse.parse(r"^(?:[^\W\d_][\w'’.-]*[ /]?){1,8}$"), False)
     assert _nested_repeat(sre_parse.parse(r"(a+)+b"), False)
     assert not _nested_repeat(sre_parse.parse(r"(?:a++b?){0,9}"), False)

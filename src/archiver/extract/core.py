@@ -16,6 +16,7 @@ from archiver.extract.dates import zone
 from archiver.extract.decode import decode_html
 from archiver.extract.language import language
 from archiver.extract.limits import cap_attributes, cap_depth, without_controls
+from archiver.extract.pagedate import htmldate_published, original_url
 from archiver.extract.pagekind import page_kind
 from archiver.extract.rules import SiteRule, choose_rule
 from archiver.extract.text import element_text
@@ -67,9 +68,10 @@ def _extract(html: bytes | str, url: str, *, charset: str | None,
              rules: Sequence[SiteRule] | None, now: datetime | None) -> Article:
     text, encoding = decode_html(html, charset)
     doc = parse_html(text)
+    page_url = original_url(url)  # a web-archive copy is dated by its original's URL
     meta = metadata.gather(doc)
     canonical = metadata.canonical_url(meta)
-    rule = choose_rule(rules, url, canonical, meta.first("og:url"))
+    rule = choose_rule(rules, page_url, canonical, meta.first("og:url"))
     tz = zone(rule.timezone) if rule else None
     site = metadata.site_name(meta)
     h1 = next((t for t in (element_text(h) for h in doc.iter("h1")) if t), "")
@@ -80,12 +82,17 @@ def _extract(html: bytes | str, url: str, *, charset: str | None,
     published = siterule.first_date(doc, rule.published, tz, now) if rule else None
     published_from = "rule" if published else None
     if published is None:
-        published, published_from = metadata.dated(meta, doc, url, which="published", tz=tz,
-                                                    now=now)
+        published, published_from = metadata.dated(meta, doc, page_url, which="published",
+                                                    tz=tz, now=now)
+    if published_from in (None, "time", "url"):  # nothing structured: ask htmldate
+        found = htmldate_published(doc, page_url, tz=tz, now=now)
+        if found is not None and not (published and published.date() == found.date()):
+            published, published_from = found, "htmldate"
     updated = siterule.first_date(doc, rule.updated, tz, now) if rule else None
     updated_from = "rule" if updated else None
     if updated is None:
-        updated, updated_from = metadata.dated(meta, doc, url, which="updated", tz=tz, now=now)
+        updated, updated_from = metadata.dated(meta, doc, page_url, which="updated", tz=tz,
+                                               now=now)
     authors = tuple(
         a for t in (siterule.all_texts(doc, rule.authors) if rule else [])
         for a in metadata.split_names(t)

@@ -90,6 +90,8 @@ def gather(doc: HtmlElement) -> PageMeta:
     meta = PageMeta()
     for el in doc.iter("meta"):
         content = el.get("content")
+        if content is None:  # <meta property="og:article:published_time" value="...">
+            content = el.get("value")
         if content is None:
             continue
         for attr in _META_KEYS:
