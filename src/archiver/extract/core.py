@@ -10,7 +10,7 @@ import lxml.html
 from lxml import etree
 
 from archiver.errors import ParseError
-from archiver.extract import generic, headline, metadata, siterule
+from archiver.extract import boilerplate, generic, headline, metadata, siterule
 from archiver.extract.dateline import parse_dateline
 from archiver.extract.dates import zone
 from archiver.extract.decode import decode_html
@@ -19,7 +19,7 @@ from archiver.extract.limits import cap_attributes, cap_depth, without_controls
 from archiver.extract.pagedate import htmldate_published, original_url
 from archiver.extract.pagekind import page_kind
 from archiver.extract.rules import SiteRule, choose_rule
-from archiver.extract.text import element_text
+from archiver.extract.text import element_text, word_count
 from archiver.models import Article
 
 MAX_CHARS = 20_000_000  # decoded characters parsed from one page
@@ -85,7 +85,7 @@ def _extract(html: bytes | str, url: str, *, charset: str | None,
         published, published_from = metadata.dated(meta, doc, page_url, which="published",
                                                     tz=tz, now=now)
     if published_from in (None, "time", "url"):  # nothing structured: ask htmldate
-        found = htmldate_published(doc, page_url, tz=tz, now=now)
+        found = htmldate_published(doc, page_url, tz=tz, now=now, size=len(text))
         if found is not None and not (published and published.date() == found.date()):
             published, published_from = found, "htmldate"
     updated = siterule.first_date(doc, rule.updated, tz, now) if rule else None
@@ -114,18 +114,20 @@ def _extract(html: bytes | str, url: str, *, charset: str | None,
             body, extractor = json_body, "jsonld"
         else:
             body, extractor = generic.trafilatura_body(doc, url), "generic"
-    body = generic.clean(body)
+    body = boilerplate.strip(generic.clean(body), rule.name if rule else None)
     if body and title and body[0] == title:
         body = body[1:]
     if lead is None and body and not (rule and rule.lead):
         lead = headline.lead_from_first_paragraph(meta, body[0])
 
+    if lead:  # screen-reader labels inside the lead go too; a promo is no lead
+        lead = next(iter(boilerplate.strip([lead], rule.name if rule else None)), None)
     if body and (not authors or all(metadata.is_site(a, site) for a in authors)):
         authors = metadata.clean_authors(metadata.body_byline(doc, body), site) or authors
     agency = rule.agency if rule else None
     dateline = parse_dateline(body[0] if body else None, agency=agency, has_more=len(body) > 1)
     body_text = "\n\n".join(body)
-    words = len(body_text.split())
+    words = word_count(body_text)  # a CJK character counts as a word
     return Article(
         url=url,
         title=title,

@@ -22,6 +22,9 @@ from archiver.extract.metadata import PageMeta, description
 from archiver.extract.text import element_text, fold
 
 # (?<!\s): a search tries a whitespace run once, not at each of its spaces
+# "…英雄的城！-新华网": a site name glued on after a dash, in a script without spaces
+_GLUED_SUFFIX = re.compile(r"[-_|｜—–](?P<site>[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]{2,8}"
+                           r"(?:网|網|社|报|報|新闻|新聞|뉴스|ニュース))$")
 _SEPARATORS = re.compile(r"(?<!\s)\s++(?:\||-|–|—|::|·|»|/|\*)\s++|(?<!\s)\s*+[｜]\s*+")
 _BY = re.compile(r"^(?:by|von|par|por)\s", re.IGNORECASE)
 _DATE_LIKE = re.compile(r"^[\d./\- ]{6,12}$")
@@ -45,7 +48,8 @@ _BLOCKISH = "//*[self::p or self::h2 or self::div or self::strong]"
 _CONTAINS = _BLOCKISH + "[string-length(.) < 4000][contains(normalize-space(.), $prefix)]"
 _SHOWN_HEADLINE = "//article//hgroup/*[self::h1 or self::h2]|//article//header//h2"
 _NOT_LEAD_PLACES = ("ancestor::nav|ancestor::aside|ancestor::footer|ancestor::a|ancestor::li|"
-                    "ancestor::button|ancestor::form|ancestor::h1|ancestor::h2|ancestor::h3")
+                    "ancestor::button|ancestor::form|ancestor::h1|ancestor::h2|ancestor::h3|"
+                    "ancestor::figure|ancestor::figcaption")
 _PLACE_PREFIX = re.compile(r"^[^\W\d][\w .'-]{0,30}[.:–—-] ?$")
 
 
@@ -93,6 +97,9 @@ def strip_suffix(text: str | None, site: str | None) -> str | None:
         parts.pop()
         seps.pop()
     out = parts[0] + "".join(s + p for s, p in zip(seps, parts[1:], strict=False))
+    glued = _GLUED_SUFFIX.search(out)
+    if glued and glued.start() > 0:
+        out = out[: glued.start()]
     return fold(out) or None
 
 
@@ -132,7 +139,7 @@ def _marked_lead(doc: HtmlElement, title_text: str | None) -> str | None:
             continue
         if el.xpath(_NOT_LEAD_PLACES) or "newsletter" in cls or "author" in cls:
             continue
-        if len(el.xpath(".//p")) > 3 or el.xpath(".//h1"):
+        if len(el.xpath(".//p")) > 3 or el.xpath(".//h1|.//figure|.//figcaption"):
             continue
         text = element_text(el)
         if not 20 <= len(text) <= _MAX_LEAD or text == title_text:

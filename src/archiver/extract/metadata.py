@@ -21,6 +21,7 @@ from typing import Any
 from lxml.html import HtmlElement
 
 from archiver.extract import jsonld
+from archiver.extract.boilerplate import person
 from archiver.extract.dates import parse_date
 from archiver.extract.text import fold
 
@@ -236,7 +237,7 @@ def clean_authors(names: list[str], site: str | None) -> tuple[str, ...]:
     out: list[str] = []
     for raw in names:
         for name in _CONJUNCTION.split(raw) if _CONJUNCTION.search(raw) else [raw]:
-            name = _BYLINE_PREFIX.sub("", fold(name))
+            name = person(_BYLINE_PREFIX.sub("", fold(name))) or ""
             if not name or len(name) > 80 or name.startswith(_NOT_A_NAME) or ":" in name:
                 continue
             if _SOCIAL.search(name) and "." in name:

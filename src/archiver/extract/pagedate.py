@@ -23,6 +23,8 @@ _WAYBACK = re.compile(
 )
 _MIN_DATE = datetime(1995, 1, 1)
 _FORMAT = "%Y-%m-%dT%H:%M:%S"
+EXTENSIVE_CHARS = 2_000_000  # past this size, htmldate reads the markup only (its text
+# search is slow on huge pages)
 logging.getLogger("htmldate").setLevel(logging.ERROR)
 
 
@@ -36,9 +38,10 @@ def original_url(url: str) -> str:
 
 
 def htmldate_published(
-    doc: HtmlElement, url: str, *, tz: tzinfo | None, now: datetime | None
+    doc: HtmlElement, url: str, *, tz: tzinfo | None, now: datetime | None, size: int = 0
 ) -> datetime | None:
-    """The publication date htmldate finds (read in the site's zone), or None."""
+    """The publication date htmldate finds (read in the site's zone), or None. ``size``:
+    the page's length in characters."""
     current = now if now is not None else datetime.now(UTC)
     latest = (current + FUTURE_SLACK).replace(tzinfo=None)
     try:
@@ -49,7 +52,7 @@ def htmldate_published(
             url=original_url(url),
             original_date=True,
             outputformat=_FORMAT,
-            extensive_search=True,
+            extensive_search=size <= EXTENSIVE_CHARS,
             min_date=_MIN_DATE,
             max_date=latest,
         )

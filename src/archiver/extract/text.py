@@ -23,6 +23,18 @@ BLOCKS = frozenset({
 _MAX_TEXT = 2_000_000  # characters kept from one body
 
 
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def word_count(text: str) -> int:
+    """Words of ``text``: whitespace tokens, except that each Chinese or Japanese character
+    counts as one word (those scripts write no spaces between words)."""
+    cjk = len(_CJK.findall(text)) if not text.isascii() else 0
+    if not cjk:
+        return len(text.split())
+    return cjk + len(_CJK.sub(" ", text).split())
+
+
 def fold(text: str | None) -> str:
     """Whitespace runs folded to one space, ends stripped."""
     if not text:
