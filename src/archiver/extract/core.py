@@ -64,8 +64,14 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
     return doc
 
 
-def _extract(html: bytes | str, url: str, *, charset: str | None,
-             rules: Sequence[SiteRule] | None, now: datetime | None) -> Article:
+def _extract(
+    html: bytes | str,
+    url: str,
+    *,
+    charset: str | None,
+    rules: Sequence[SiteRule] | None,
+    now: datetime | None,
+) -> Article:
     text, encoding = decode_html(html, charset)
     doc = parse_html(text)
     page_url = original_url(url)  # a web-archive copy is dated by its original's URL
@@ -76,14 +82,16 @@ def _extract(html: bytes | str, url: str, *, charset: str | None,
     site = metadata.site_name(meta)
     h1 = next((t for t in (element_text(h) for h in doc.iter("h1")) if t), "")
 
-    title = (siterule.first_text(doc, rule.title) if rule else None) \
-        or headline.title(meta, doc, site)
+    title = (siterule.first_text(doc, rule.title) if rule else None) or headline.title(
+        meta, doc, site
+    )
     lead = siterule.first_text(doc, rule.lead) if rule and rule.lead else None
     published = siterule.first_date(doc, rule.published, tz, now) if rule else None
     published_from = "rule" if published else None
     if published is None:
-        published, published_from = metadata.dated(meta, doc, page_url, which="published",
-                                                    tz=tz, now=now)
+        published, published_from = metadata.dated(
+            meta, doc, page_url, which="published", tz=tz, now=now
+        )
     if published_from in (None, "time", "url"):  # nothing structured: ask htmldate
         found = htmldate_published(doc, page_url, tz=tz, now=now, size=len(text))
         if found is not None and not (published and published.date() == found.date()):
@@ -91,10 +99,10 @@ def _extract(html: bytes | str, url: str, *, charset: str | None,
     updated = siterule.first_date(doc, rule.updated, tz, now) if rule else None
     updated_from = "rule" if updated else None
     if updated is None:
-        updated, updated_from = metadata.dated(meta, doc, page_url, which="updated", tz=tz,
-                                               now=now)
+        updated, updated_from = metadata.dated(meta, doc, page_url, which="updated", tz=tz, now=now)
     authors = tuple(
-        a for t in (siterule.all_texts(doc, rule.authors) if rule else [])
+        a
+        for t in (siterule.all_texts(doc, rule.authors) if rule else [])
         for a in metadata.split_names(t)
     )
     authors = metadata.clean_authors(list(authors), site) or metadata.authors(meta, doc, site)
