@@ -58,7 +58,7 @@ class LiveDisplay:
         self._tasks: dict[str, TaskID] = {}
         self._lock = threading.Lock()
         self._saved: list[logging.Handler] = []
-        self._summary = self._progress.add_task("", total=None, source="sources", url="")
+        self._summary = self._progress.add_task("", total=total, source="sources", url="")
 
     def __enter__(self) -> LiveDisplay:
         logger = get_logger()
@@ -80,8 +80,7 @@ class LiveDisplay:
 
     def _refresh_summary(self) -> None:
         self._progress.update(
-            self._summary,
-            url=f"{self.finished} of {self.total} done, {len(self._tasks)} running",
+            self._summary, completed=self.finished, url=f"{len(self._tasks)} running"
         )
 
     def start(self, source: str) -> None:
