@@ -130,7 +130,7 @@ def test_ctrl_c_stops_a_poll_within_5s_and_the_page_in_flight_is_not_a_failure(
     assert wait_for(lambda: server.count("/slow/") >= 1)
     time.sleep(0.5)  # the article page is dripping now
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=5)  # the bar: stopped within 5 s
+    _out, err = proc.communicate(timeout=5)  # the bar: stopped within 5 s
     assert proc.returncode == 130, err
     assert "Traceback" not in err and "interrupted" in err
     with Store(tmp_path / "archive.db") as store:
@@ -161,7 +161,7 @@ def test_sighup_reloads_the_daemon_config_and_keeps_the_old_one_when_bad(
         assert proc.poll() is None  # a bad config does not stop the daemon
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=15)
+        _out, err = proc.communicate(timeout=15)
         other.httpd.shutdown()
     assert proc.returncode == 0, err[-2000:]
     assert '"msg": "reloaded"' in err
