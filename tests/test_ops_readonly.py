@@ -134,7 +134,15 @@ def test_an_archive_path_that_cannot_be_made_is_one_line(tmp_path: Path) -> None
     assert "internal error" not in err and "/proc/archiver-test" in err
 
 
-FORBIDDEN = ("archiver.extract", "trafilatura", "feedparser", "httpx", "warcio", "datasette")
+FORBIDDEN = (
+    "archiver.extract",
+    "trafilatura",
+    "feedparser",
+    "httpx",
+    "warcio",
+    "datasette",
+    "sqlite_utils",  # and numpy through it: half a second of imports
+)
 
 
 def test_search_imports_no_extractor_http_client_feed_parser_warc_or_datasette(
