@@ -81,3 +81,19 @@ def test_sources_shows_who_holds_a_source(tmp_path: Path, site: Site) -> None:
     result = CliRunner().invoke(main, ["poll", "reuters", "--config", str(config)])
     assert "source reuters is being polled by pid 4242 on cron-box" in result.stdout
     assert sum(site.requests.values()) == 0  # nothing fetched for a source held elsewhere
+
+
+def test_the_lease_of_a_dead_process_on_this_machine_is_taken_at_once(tmp_path: Path) -> None:
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    me = Holder.this_process()
+    with Store(tmp_path / "a.db") as store:
+        store.migrate()
+        assert claim(store, "ap", Holder(os.getppid(), me.host, "alive")) is None
+        assert claim(store, "ap", me) is not None  # a live holder keeps its lease
+        assert claim(store, "tass", Holder(int(dead.stdout), me.host, "gone")) is None
+        assert claim(store, "tass", me) is None  # the holder's pid is gone: taken over

@@ -3,7 +3,8 @@
 A lease is a row of ``leases``: the source, its holder (``pid@host`` plus a random id of the
 poller process, so a reused pid never passes for a dead holder) and when it expires. A poller
 claims a source before it polls it, renews the lease while it polls (``Renewer``) and
-releases it when done; a holder that died without releasing loses its lease at expiry.
+releases it when done; a holder that died without releasing loses its lease at expiry, or at
+once when it ran on this machine and its pid is gone.
 
 The claim is one atomic statement, ``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` the lease
 is free, expired or already ours, in ``BEGIN IMMEDIATE``; it took the lease when the row
@@ -119,7 +120,25 @@ def claim(
         )
         row = conn.execute(f"SELECT {_COLUMNS} FROM leases WHERE source = ?", (source,)).fetchone()
     lease = _lease(row)
+    if lease.holder != holder.id and lease.host == holder.host and not _alive(lease.pid):
+        # its holder died on this machine (kill -9, a crash): no need to wait for expiry
+        with store.transaction() as conn:
+            conn.execute(
+                "DELETE FROM leases WHERE source = ? AND holder = ?", (source, lease.holder)
+            )
+        return claim(store, source, holder, ttl=ttl, now=now)
     return None if lease.holder == holder.id else lease
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process ``pid`` runs on this machine (a reused pid counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # EPERM: it exists, someone else's
+        return True
+    return True
 
 
 def renew(store: Store, sources: list[str], holder: Holder, *, ttl: timedelta = LEASE_TTL) -> None:
