@@ -90,6 +90,7 @@ def write_config(tmp_path: Path, base: str, sources: str, tick: str = "0.2s") ->
         f"""
 [archive]
 path = "archive.db"
+captures = "captures"
 [http]
 allow_private = true
 delay = 0
@@ -211,7 +212,7 @@ def test_failing_source_is_counted_and_keeps_its_schedule(
 ) -> None:
     config = parse_config(
         {
-            "archive": {"path": str(tmp_path / "a.db")},
+            "archive": {"path": str(tmp_path / "a.db"), "captures": str(tmp_path / "captures")},
             "http": {"allow_private": True, "delay": 0, "retries": 0},
             "daemon": {"tick": "0.1s"},
             "sources": [
@@ -242,7 +243,7 @@ def test_tick_never_starts_a_second_poll_of_a_running_source(
 ) -> None:
     config = parse_config(
         {
-            "archive": {"path": str(tmp_path / "a.db")},
+            "archive": {"path": str(tmp_path / "a.db"), "captures": str(tmp_path / "captures")},
             "http": {"allow_private": True, "delay": 0, "retries": 0, "timeout": 3},
             "sources": [{"name": "dripping", "url": f"{server.base}/slow.xml", "every": "1s"}],
         }

@@ -281,8 +281,11 @@ def _rules(data: object) -> tuple[SiteRule, ...]:
     return tuple(rule_from_config(table, i) for i, table in enumerate(data))
 
 
-def parse_config(data: Mapping[str, Any], *, path: Path | None = None) -> Config:
-    """Build a Config from already-loaded TOML data (paths resolve against the file's folder)."""
+def parse_config(
+    data: Mapping[str, Any], *, path: Path | None = None, with_rules: bool = True
+) -> Config:
+    """Build a Config from already-loaded TOML data (paths resolve against the file's folder).
+    ``with_rules=False`` leaves the site rules unread (read commands: no extractor import)."""
     base = path.parent if path else Path.cwd()
     top = _Table(data, "")
     archive = _archive(top.get("archive", dict, {}), base)
@@ -295,7 +298,8 @@ def parse_config(data: Mapping[str, Any], *, path: Path | None = None) -> Config
         if s.name in seen:
             raise ConfigError(f"sources[{i}].name: {s.name!r} is used by two sources")
         seen.add(s.name)
-    rules = _rules(top.get("rules", list, []))
+    raw_rules = top.get("rules", list, [])
+    rules = _rules(raw_rules) if with_rules and raw_rules else ()
     top.check_unknown()
     return Config(
         path=path, archive=archive, http=http, daemon=daemon, sources=sources, rules=rules
@@ -309,7 +313,7 @@ def config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
     return Path(env) if env else Path(DEFAULT_CONFIG)
 
 
-def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+def load_config(path: str | os.PathLike[str] | None = None, *, with_rules: bool = True) -> Config:
     """Read and check config.toml; every problem is one ConfigError line."""
     file = config_path(path)
     try:
@@ -323,6 +327,6 @@ def load_config(path: str | os.PathLike[str] | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{file}: not valid TOML: {exc}") from None
     try:
-        return parse_config(data, path=file.resolve())
+        return parse_config(data, path=file.resolve(), with_rules=with_rules)
     except ConfigError as exc:
         raise ConfigError(f"{file}: {exc}") from None

@@ -1,5 +1,8 @@
 """One log line per unit of work: readable text on a terminal, JSON lines otherwise.
 
+The log goes to stderr, so whether it is text or JSON follows stderr (``--log-format``
+overrides it): ``archiver poll > out.txt`` still logs text on the terminal.
+
 Values from the web (titles, URLs, error texts) are escaped: a control character or an ANSI
 escape in a page never reaches the terminal or breaks a JSON line.
 """
@@ -69,10 +72,11 @@ def _show(value: object) -> str:
 def setup_logging(
     *, json_lines: bool | None = None, level: int = logging.INFO, stream: TextIO | None = None
 ) -> None:
-    """Send archiver's log to ``stream`` (stderr); JSON when stdout is not a terminal."""
+    """Send archiver's log to ``stream`` (stderr); JSON lines when it is not a terminal."""
     stream = stream or sys.stderr
     if json_lines is None:
-        json_lines = not sys.stdout.isatty()
+        isatty = getattr(stream, "isatty", None)
+        json_lines = not (callable(isatty) and isatty())
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter() if json_lines else TextFormatter())
     logger = get_logger()

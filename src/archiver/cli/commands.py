@@ -19,6 +19,8 @@ from archiver.logs import escape, setup_logging
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_ERROR = 2
 EXIT_INTERNAL = 3
+EXIT_NOT_FOUND = 1
+EXIT_INTERRUPTED = 130
 
 
 def _fail(message: str, code: int = EXIT_ERROR) -> None:
@@ -34,7 +36,10 @@ def friendly(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except ArchiverError as exc:
-            _fail(str(exc))
+            _fail(str(exc), EXIT_NOT_FOUND if exc.kind == "not_found" else EXIT_ERROR)
+        except OSError as exc:  # a folder that cannot be written, a disk that is full
+            where = f"{exc.filename}: " if exc.filename else ""
+            _fail(f"{where}{exc.strerror or exc}")
         except KeyboardInterrupt:
             _fail("interrupted", 130)
         except BrokenPipeError:
@@ -60,8 +65,27 @@ config_option = click.option(
 )
 
 
-def _config(path: str | None) -> Config:
-    return load_config(path)
+def _config(path: str | None, *, with_rules: bool = True) -> Config:
+    return load_config(path, with_rules=with_rules)
+
+
+def log_options(func: F) -> F:
+    """``-q`` / ``-v`` / ``--log-format`` for the commands that log their work."""
+    func = click.option(
+        "--log-format",
+        type=click.Choice(["text", "json"]),
+        default=None,
+        help="log lines as text or JSON (default: text on a terminal, JSON otherwise)",
+    )(func)
+    func = click.option("-v", "--verbose", is_flag=True, help="log debug lines too")(func)
+    return click.option("-q", "--quiet", is_flag=True, help="log warnings and errors only")(func)
+
+
+def _logs(quiet: bool, verbose: bool, log_format: str | None) -> None:
+    import logging
+
+    level = logging.WARNING if quiet else logging.DEBUG if verbose else logging.INFO
+    setup_logging(json_lines=None if log_format is None else log_format == "json", level=level)
 
 
 _NO_ARGS: Any = getattr(click.exceptions, "NoArgsIsHelpError", ())
@@ -94,13 +118,14 @@ def main() -> None:
 
 @main.command()
 @config_option
+@log_options
 @friendly
-def run(config_path: str | None) -> None:
-    """Run the daemon: poll each source when due, until SIGTERM or Ctrl-C."""
+def run(config_path: str | None, quiet: bool, verbose: bool, log_format: str | None) -> None:
+    """Run the daemon: poll each source when due, until SIGTERM or Ctrl-C; SIGHUP reloads."""
     from archiver.poll.daemon import Daemon
 
     config = _config(config_path)
-    setup_logging()
+    _logs(quiet, verbose, log_format)
     daemon = Daemon(config)
     code = daemon.run()
     if daemon.abandoned:  # a worker still stuck after the grace period: do not wait for it
@@ -113,19 +138,91 @@ def run(config_path: str | None) -> None:
 @main.command()
 @click.argument("names", nargs=-1)
 @config_option
+@log_options
 @friendly
-def poll(names: tuple[str, ...], config_path: str | None) -> None:
-    """Poll now: every enabled source, or the NAMES given. Exit 1 if any failed."""
+def poll(
+    names: tuple[str, ...],
+    config_path: str | None,
+    quiet: bool,
+    verbose: bool,
+    log_format: str | None,
+) -> None:
+    """Poll now: every enabled source, or the NAMES given. Exit 1 if any failed.
+
+    A source another poller holds (the daemon, a cron job) is skipped as busy. Ctrl-C stops
+    within a few seconds; links left over are fetched by the next poll, soon."""
+    import contextlib
+    import threading
+
     from archiver.cli.render import plain_table, poll_summary
-    from archiver.poll.once import poll_now
+    from archiver.logs import event, get_logger
+    from archiver.poll.once import STOP_GRACE, poll_now
     from archiver.poll.pipeline import is_failure
+    from archiver.poll.signals import name_of, stop_on
 
     config = _config(config_path)
-    setup_logging()
-    reports = poll_now(config, names, progress=sys.stderr.isatty())
-    click.echo(plain_table(poll_summary(reports)))
-    if any(is_failure(r) for r in reports):
-        sys.exit(1)
+    _logs(quiet, verbose, log_format)
+    for name in names:
+        config.source(name)  # a typo is an error before anything starts
+    stop = threading.Event()
+
+    def stopping(signum: int) -> None:
+        event(get_logger(), "stopping", signal=name_of(signum), grace_s=STOP_GRACE)
+
+    count = len(names) or len([s for s in config.sources if s.enabled])
+    live: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    if sys.stderr.isatty() and not quiet and count:
+        from archiver.cli.progress import LiveDisplay
+
+        live = LiveDisplay(count)
+    with stop_on(stop, on_signal=stopping), live as display:
+        run = poll_now(config, names, display=display, stop=stop)
+    click.echo(plain_table(poll_summary(run.reports)))
+    code = 1 if any(is_failure(r) for r in run.reports) else 0
+    if run.interrupted:
+        click.echo("archiver: interrupted; the next poll picks up what is left", err=True)
+        code = EXIT_INTERRUPTED
+    if run.abandoned:  # a poll still stuck after the grace period: do not wait for it
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
+@main.command()
+@click.argument("urls", nargs=-1, required=True)
+@click.option("--source", default="added", show_default=True, help="the source to file them under")
+@config_option
+@log_options
+@friendly
+def add(
+    urls: tuple[str, ...],
+    source: str,
+    config_path: str | None,
+    quiet: bool,
+    verbose: bool,
+    log_format: str | None,
+) -> None:
+    """Archive these pages now (a link you were sent). Exit 1 if any could not be archived."""
+    import threading
+
+    from archiver.poll.once import add_urls
+    from archiver.poll.signals import stop_on
+
+    for url in urls:
+        if not url.lower().startswith(("http://", "https://")):
+            raise ArchiverError(f"{url!r} is not an http(s) URL")
+    config = _config(config_path)
+    _logs(quiet, verbose, log_format)
+    stop = threading.Event()
+    with stop_on(stop):
+        results = add_urls(config, urls, source=source, stop=stop)
+    bad = 0
+    for url, outcome, error in results:
+        ok = outcome in ("new", "revision", "unchanged", "alias")
+        bad += not ok
+        click.echo(f"{outcome:<10} {escape(url)}" + ("" if ok else f"  ({escape(error or '')})"))
+    sys.exit(1 if bad or len(results) < len(urls) else 0)
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
@@ -169,7 +266,7 @@ def search(
     from archiver.cli.hits import format_counts, format_hits
     from archiver.timeutil import utcnow
 
-    config = _config(config_path)
+    config = _config(config_path, with_rules=False)
     now = utcnow()
     text = " ".join(query)
     options: dict[str, Any] = {
@@ -203,15 +300,19 @@ def search(
 @config_option
 @friendly
 def show(key: str, revisions: bool, diff: bool, fmt: str, config_path: str | None) -> None:
-    """Show one article by URL or id."""
+    """Show one article by id or any of its URLs (tracking parameters, AMP, aliases too)."""
     from archiver.cli.render import article_text, to_json
-    from archiver.store import Store
+    from archiver.store.core import Store
 
-    config = _config(config_path)
+    config = _config(config_path, with_rules=False)
     _require_archive(config.archive.path)
-    with Store(config.archive.path) as store:
-        store.migrate()  # an archive made by an older version gains the revision tables
-        record = store.get_article(key)
+    with Store(config.archive.path, readonly=True) as store:
+        if store.schema_version() < 2:
+            raise ArchiverError(
+                f"{config.archive.path} was made by an older archiver: run `archiver poll`"
+                " once to bring it forward"
+            )
+        record = store.find_article(key)
         if revisions or diff:
             from archiver.search.history import attach_revisions
 
@@ -226,6 +327,21 @@ def show(key: str, revisions: bool, diff: bool, fmt: str, config_path: str | Non
         click.echo(revisions_text(record, diff=diff))
 
 
+def _with_config(rows: list[dict[str, Any]], config: Config) -> list[dict[str, Any]]:
+    """The archive's source rows as the config has them now (what a sync would write):
+    sources not polled yet are there, sources dropped from the config are disabled."""
+    by_name = {r["name"]: dict(r) for r in rows}
+    out = []
+    for s in config.sources:
+        row = by_name.pop(s.name, {"name": s.name, "articles": 0})
+        row.update(kind=s.kind, url=s.url, every_s=s.every.total_seconds(), enabled=s.enabled)
+        out.append(row)
+    for row in by_name.values():
+        row["enabled"] = 0
+        out.append(row)
+    return sorted(out, key=lambda r: (not r.get("enabled"), r["name"]))
+
+
 def _require_archive(path: Path) -> None:
     if not path.exists():
         raise ArchiverError(f"no archive at {path} yet (run `archiver poll` first)")
@@ -238,17 +354,26 @@ def _require_archive(path: Path) -> None:
 @config_option
 @friendly
 def sources(fmt: str, config_path: str | None) -> None:
-    """Each source's health: status, last poll, next check, errors, articles."""
+    """Each source's health: status, last poll, next check, errors, articles, who polls it."""
     from archiver.cli.render import health_records, plain_table, sources_table, to_json
-    from archiver.store import Store
+    from archiver.store.core import Store
+    from archiver.store.leases import live_leases
     from archiver.timeutil import utcnow
 
-    config = _config(config_path)
+    config = _config(config_path, with_rules=False)
     now = utcnow()
-    with Store(config.archive.path) as store:
-        store.migrate()
-        store.sync_sources(config.sources, now)
-        records = health_records(store.sources_health(), now)
+    rows: list[dict[str, Any]] = []
+    holders: dict[str, str] = {}
+    if config.archive.path.exists():  # read-only: nothing is created, migrated or synced
+        with Store(config.archive.path, readonly=True) as store:
+            rows = store.sources_health()
+            holders = {
+                name: f"pid {lease.pid} on {lease.host}"
+                for name, lease in live_leases(store.conn, now).items()
+            }
+    records = health_records(_with_config(rows, config), now)
+    for record in records:
+        record["polled_by"] = holders.get(record["name"])
     if fmt == "json":
         click.echo(to_json(records))
     else:
@@ -332,11 +457,67 @@ def reextract(source: str | None, config_path: str | None) -> None:
 @friendly
 def serve(host: str, port: int, config_path: str | None) -> None:
     """Browse the archive in Datasette (read-only)."""
+    import socket
+
+    config = _config(config_path, with_rules=False)
+    _require_archive(config.archive.path)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(
+            f"archiver: warning: serving the archive on {host}:{port} to the network,"
+            " without authentication: anyone who can reach this port can read it",
+            err=True,
+        )
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ArchiverError(
+                f"cannot listen on {host}:{port}: {exc.strerror}"
+                " (another `archiver serve`? try --port 8002)"
+            ) from None
     from archiver.serve.app import serve as run_serve
 
-    config = _config(config_path)
-    _require_archive(config.archive.path)
     sys.exit(run_serve(config.archive.path, host=host, port=port))
+
+
+@main.command()
+@click.argument("dest", type=click.Path(file_okay=False, path_type=Path))
+@config_option
+@friendly
+def backup(dest: Path, config_path: str | None) -> None:
+    """Copy the archive and its captures to DEST, consistently, while the daemon runs."""
+    from archiver.cli.stats import human
+    from archiver.store.backup import backup as run_backup
+
+    config = _config(config_path, with_rules=False)
+    _require_archive(config.archive.path)
+    report = run_backup(config.archive.path, config.archive.captures, dest)
+    click.echo(
+        f"{report.database}: {human(report.database_bytes)}; captures: {report.captures_copied}"
+        f" files copied ({human(report.capture_bytes)}), {report.captures_kept} already there"
+    )
+
+
+@main.command()
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@config_option
+@friendly
+def stats(fmt: str, config_path: str | None) -> None:
+    """Articles per source and per day, database and capture sizes, last success per source."""
+    from archiver.cli.render import plain_table, to_json
+    from archiver.cli.stats import collect, stats_text
+    from archiver.store.readonly import connect_readonly
+    from archiver.timeutil import utcnow
+
+    config = _config(config_path, with_rules=False)
+    _require_archive(config.archive.path)
+    with connect_readonly(config.archive.path) as conn:
+        record = collect(conn, config.archive.path, config.archive.captures, utcnow())
+    click.echo(to_json(record) if fmt == "json" else stats_text(record, plain_table))
 
 
 if __name__ == "__main__":  # pragma: no cover

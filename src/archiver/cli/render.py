@@ -85,8 +85,11 @@ def _short_time(text: str | None, now: datetime) -> str:
 
 
 def sources_table(records: Sequence[dict[str, Any]], now: datetime) -> list[list[str]]:
+    held = any(r.get("polled_by") for r in records)
     rows = [
-        ["name", "kind", "status", "polled", "next", "errors", "articles", "304s", "last error"]
+        ["name", "kind", "status", "polled", "next", "errors", "articles", "304s"]
+        + (["polled by"] if held else [])
+        + ["last error"]
     ]
     for r in records:
         share = r["not_modified_share"]
@@ -100,6 +103,7 @@ def sources_table(records: Sequence[dict[str, Any]], now: datetime) -> list[list
                 str(r["error_count"]),
                 str(r["articles"]),
                 "-" if share is None else f"{share:.0%}",
+                *([escape(r.get("polled_by") or "-")] if held else []),
                 escape(r["last_error"] or "")[:80],
             ]
         )

@@ -7,18 +7,27 @@ Fetcher keeps one request at a time per host. After a pause (SIGSTOP, a suspende
 APScheduler coalesces the missed ticks into one, and each source's ``next_check`` is
 computed from the time its poll ran, so a source runs once, not once per missed interval.
 
+Before a poll the daemon claims the source's lease (``store.leases``) and renews it while it
+polls: a source another poller holds (``archiver poll`` in a terminal, a second daemon) is
+left to it, with one "busy" line naming the holder.
+
 On SIGTERM or SIGINT the daemon stops taking work, sets the stop event (the fetcher stops
 waiting, a poll stops between articles; an article's transaction commits or rolls back as
-a whole), waits a few seconds for the workers and exits 0.
+a whole), waits a few seconds for the workers and exits 0. On SIGHUP (a reload, or a dropped
+terminal) it reads its config file again at the next tick: sources added, removed or changed
+take effect for the polls that start from then on; a config with a mistake is reported in
+one line and the old one kept. Settings that shape the running process (archive path,
+``[http]``, ``tick``, ``workers``) are reported as needing a restart.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import logging
 import signal
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC
 from types import FrameType
@@ -26,14 +35,16 @@ from types import FrameType
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from archiver.capture import WarcWriter, repair_tails
-from archiver.config import Config
-from archiver.errors import ArchiverError
+from archiver.config import Config, load_config
+from archiver.errors import ArchiverError, ConfigError
 from archiver.fetch import Fetcher
 from archiver.logs import event, get_logger
 from archiver.models import PollReport
 from archiver.poll.pipeline import PollContext, poll_source
 from archiver.poll.schedule import next_check
+from archiver.poll.signals import Handler, handling, name_of
 from archiver.store import Store
+from archiver.store.leases import Holder, Renewer, claim, release
 from archiver.timeutil import utcnow
 
 STOP_GRACE = 8.0  # seconds the workers get to finish after a stop signal
@@ -69,6 +80,10 @@ class Daemon:
         self._scheduler = BlockingScheduler(timezone=UTC)
         self._last_checkpoint = time.monotonic()
         self.abandoned: list[str] = []  # polls still running when the grace period ended
+        self.holder = Holder.this_process()
+        self._renewer: Renewer | None = None
+        self._reload = threading.Event()
+        self._busy: dict[str, str] = {}  # source -> the other holder last reported
 
     # ---- the tick
 
@@ -76,6 +91,9 @@ class Daemon:
         """Start a poll of every due source that is not already being polled."""
         if self.stop.is_set():
             return []
+        if self._reload.is_set():
+            self._reload.clear()
+            self.reload()
         started = []
         try:
             due = self.store.due_sources(utcnow())
@@ -87,6 +105,10 @@ class Daemon:
                 if name in self._running or self.stop.is_set():
                     continue
                 self._running.add(name)
+            if not self._claim(name):
+                with self._lock:
+                    self._running.discard(name)
+                continue
             self._pool.submit(self._poll, name)
             started.append(name)
         if time.monotonic() - self._last_checkpoint > CHECKPOINT_EVERY:
@@ -94,15 +116,44 @@ class Daemon:
             self.store.checkpoint()
         return started
 
+    def _claim(self, name: str) -> bool:
+        """Take the source's lease; a source held elsewhere is left alone (logged once)."""
+        try:
+            other = claim(self.store, name, self.holder)
+        except ArchiverError as exc:
+            event(self.logger, "lease failed", level=logging.ERROR, source=name, error=str(exc))
+            return False
+        if other is None:
+            self._busy.pop(name, None)
+            if self._renewer is not None:
+                self._renewer.add(name)
+            return True
+        if self._busy.get(name) != other.holder:
+            self._busy[name] = other.holder
+            event(
+                self.logger,
+                "busy",
+                source=name,
+                error=f"source {name} is being polled by pid {other.pid} on {other.host}",
+            )
+        return False
+
     def _poll(self, name: str) -> PollReport | None:
         try:
-            source = self.config.source(name)
+            try:
+                source = self.config.source(name)
+            except ConfigError:  # removed from the config by a reload since the tick
+                return None
             return poll_source(source, self.ctx)
         except Exception as exc:  # a bug in a stage must not stop the daemon
             self.logger.exception("poll crashed", extra={"fields": {"source": name}})
             self._record_crash(name, exc)
             return None
         finally:
+            if self._renewer is not None:
+                self._renewer.discard(name)
+            with contextlib.suppress(ArchiverError):  # not released: it expires
+                release(self.store, name, self.holder)
             with self._lock:
                 self._running.discard(name)
 
@@ -137,18 +188,76 @@ class Daemon:
                 bytes=dropped,
             )
 
+    def request_reload(self, signum: int | None = None, _frame: FrameType | None = None) -> None:
+        """SIGHUP: read the config again at the next tick (not inside the handler)."""
+        event(self.logger, "reload requested", signal=name_of(signum))
+        self._reload.set()
+
+    def reload(self) -> bool:
+        """Read the config file again; a bad one is reported and the old one kept."""
+        path = self.config.path
+        if path is None:
+            event(self.logger, "reload skipped", level=logging.WARNING, error="no config file")
+            return False
+        try:
+            new = load_config(path)
+            self.store.sync_sources(new.sources, utcnow())
+        except ArchiverError as exc:
+            event(
+                self.logger,
+                "reload failed, keeping the running config",
+                level=logging.ERROR,
+                error=str(exc),
+            )
+            return False
+        old = self.config
+        restart = [
+            key
+            for key, changed in (
+                ("archive", new.archive != old.archive),
+                ("http", new.http != old.http),
+                ("daemon.tick", new.daemon.tick != old.daemon.tick),
+                ("daemon.workers", new.daemon.workers != old.daemon.workers),
+            )
+            if changed
+        ]
+        self.config = new
+        self.ctx = dataclasses.replace(self.ctx, settings=new.daemon, rules=new.rules)
+        before = {s.name: s for s in old.sources}
+        after = {s.name: s for s in new.sources}
+        event(
+            self.logger,
+            "reloaded",
+            sources=len([s for s in new.sources if s.enabled]),
+            added=",".join(sorted(after.keys() - before.keys())) or None,
+            removed=",".join(sorted(before.keys() - after.keys())) or None,
+            changed=",".join(
+                sorted(n for n in after.keys() & before.keys() if after[n] != before[n])
+            )
+            or None,
+            needs_restart=",".join(restart) or None,
+        )
+        return True
+
     def request_stop(self, signum: int | None = None, _frame: FrameType | None = None) -> None:
         if not self.stop.is_set():
-            event(self.logger, "stopping", signal=signal.Signals(signum).name if signum else None)
+            event(self.logger, "stopping", signal=name_of(signum))
         self.stop.set()
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
 
     def run(self, *, install_signals: bool = True) -> int:
+        handlers: dict[int, Handler] = {
+            signal.SIGTERM: self.request_stop,
+            signal.SIGINT: self.request_stop,
+            signal.SIGHUP: self.request_reload,
+        }
+        with handling(handlers if install_signals else {}):
+            return self._run()
+
+    def _run(self) -> int:
         self.prepare()
-        if install_signals:
-            self._install(signal.SIGTERM, self.request_stop)
-            self._install(signal.SIGINT, self.request_stop)
+        self._renewer = Renewer(self.store, self.holder)
         tick = self.config.daemon.tick
         self._scheduler.add_job(
             self.tick,
@@ -186,6 +295,11 @@ class Daemon:
             time.sleep(0.05)
         with self._lock:
             left = self.abandoned = sorted(self._running)
+        if self._renewer is not None:
+            self._renewer.close()
+        for name in left:  # this process is about to exit: free their sources now
+            with contextlib.suppress(ArchiverError):
+                release(self.store, name, self.holder)
         if left:
             event(
                 self.logger,
@@ -198,7 +312,3 @@ class Daemon:
             self.captures.close()
         finally:
             self.store.checkpoint()
-
-    @staticmethod
-    def _install(signum: int, handler: Callable[[int, FrameType | None], None]) -> None:
-        signal.signal(signum, handler)

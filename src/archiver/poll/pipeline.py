@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from archiver.capture import CaptureRef, WarcWriter
 from archiver.config import DaemonSettings, SourceConfig
@@ -36,6 +36,9 @@ from archiver.store import LinkState, LinkUpdate, Store
 from archiver.timeutil import FUTURE_SLACK, utcnow
 
 GIVE_UP_AFTER = 3  # an article page that failed this often is not fetched by plain polls
+RESUME_AFTER = 60.0  # seconds: a poll cut short by a stop is due again this soon
+# progress(source, articles done, articles to fetch, the URL being fetched or None)
+Progress = Callable[[str, int, int, "str | None"], None]
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class PollContext:
     rand: random.Random = field(default_factory=random.Random)
     logger: logging.Logger = field(default_factory=get_logger)
     captures: WarcWriter | None = None  # raw capture of every response (None: off)
+    progress: Progress | None = None  # told before each article page (a live display)
 
 
 def _outcome_of(exc: BaseException) -> str:
@@ -104,6 +108,8 @@ def poll_source(source: SourceConfig, ctx: PollContext) -> PollReport:
     except ArchiverError as exc:
         requests += getattr(exc, "requests", ())
         store.record_fetches(source.name, requests)
+        if ctx.stop.is_set():  # stopped, not failing: the source stays due
+            return _report(ctx, source, "interrupted", t0)
         outcome = _outcome_of(exc)
         retry_after = exc.retry_after if isinstance(exc, HTTPStatusError) else None
         store.record_poll(
@@ -128,16 +134,24 @@ def poll_source(source: SourceConfig, ctx: PollContext) -> PollReport:
     deadline = t0 + ctx.settings.poll_timeout
     new = failed = done = 0
     errors: list[str] = []
-    for link, update in todo[: ctx.settings.max_articles]:
+    batch = todo[: ctx.settings.max_articles]
+    for link, update in batch:
         if ctx.stop.is_set() or time.monotonic() > deadline:
             break
+        if ctx.progress is not None:
+            ctx.progress(source.name, done, len(batch), link.url)
         result, error = archive_link(link, source, ctx, update)
+        if result == "interrupted":
+            break
         done += 1
         new += result == "new"
         if result == "failed":
             failed += 1
             errors.append(f"{link.url}: {error}")
     complete = done == len(todo) and failed == 0
+    if ctx.progress is not None:
+        ctx.progress(source.name, done, len(batch), None)
+    interrupted = ctx.stop.is_set() and not complete
     revisit_due(source, ctx, deadline=deadline, handled={u.identity for _, u in todo})
     hint = max((h for h in (listing.ttl, fetched.freshness) if h), default=None)
     store.record_poll(
@@ -151,7 +165,9 @@ def poll_source(source: SourceConfig, ctx: PollContext) -> PollReport:
         keep_validators=not complete,
         next_check=next_check(
             now=ctx.clock(), every=source.every, ok=True, error_count=0, hint=hint, rand=ctx.rand
-        ),
+        )
+        if not interrupted  # links left over: due again soon, not after the whole interval
+        else ctx.clock() + min(source.every, timedelta(seconds=RESUME_AFTER)),
     )
     return _report(
         ctx,
@@ -371,6 +387,8 @@ def archive_link(
         gone = isinstance(exc, HTTPStatusError) and exc.status in (404, 410)
     except (RecursionError, MemoryError, ValueError, TypeError) as exc:  # parser bugs
         error = f"{type(exc).__name__}: {exc}"
+    if outcome == "failed" and ctx.stop.is_set():
+        outcome = "interrupted"  # the page in flight when told to stop: not its failure
     store.record_fetches(source.name, requests)
     if outcome == "failed" and update is not None and update.revisited:
         # a story gone since (404/410) is marked so; the ladder moves on all the same

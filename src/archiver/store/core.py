@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import sqlite_utils
 
 from archiver.config import SourceConfig
-from archiver.dedup import DEFAULT_MAX_DISTANCE, story_keys
+from archiver.dedup import DEFAULT_MAX_DISTANCE, canonical_url, story_keys
 from archiver.errors import NotFound, StoreError
 from archiver.models import Article, CaptureRef, RequestRecord
 from archiver.store import schema
@@ -128,8 +129,10 @@ def _decode_row(row: dict[str, Any]) -> dict[str, Any]:
 class Store:
     """The archive database. Open it, ``migrate()`` once, then read and write."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
+        """``readonly``: never write, never create (read commands; see ``store.readonly``)."""
         self.path = Path(path)
+        self.readonly = readonly
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -155,6 +158,12 @@ class Store:
         return db
 
     def _connect(self) -> sqlite3.Connection:
+        if self.readonly:
+            from archiver.store.readonly import open_readonly
+
+            conn = open_readonly(self.path)
+            conn.row_factory = sqlite3.Row
+            return conn
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(
@@ -174,6 +183,10 @@ class Store:
             conn.execute("PRAGMA journal_size_limit = 67108864")
         except sqlite3.Error as exc:
             raise StoreError(f"{self.path}: cannot open the archive: {exc}") from None
+        except OSError as exc:  # the folder cannot be made: read-only, no permission
+            raise StoreError(
+                f"{self.path}: cannot create the archive's folder: {exc.strerror}"
+            ) from None
         return conn
 
     def close(self) -> None:
@@ -193,6 +206,8 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception rolls the whole unit back."""
+        if self.readonly:
+            raise StoreError(f"{self.path}: opened read-only; this command cannot write")
         conn = self.conn
         try:
             conn.execute("BEGIN IMMEDIATE")
@@ -566,6 +581,31 @@ class Store:
         if row is None:
             raise NotFound(f"no article {key!r} in the archive")
         return _decode_row(dict(row))
+
+    def find_article(self, key: str) -> dict[str, Any]:
+        """The article a person's link points at: an id, its URL as stored, or any URL of
+        the story (canonicalised: tracking parameters, fragment, AMP and default-port
+        variants folded; with or without a trailing slash), looked up among all its URLs."""
+        key = key.strip()
+        if key.isdigit():
+            return self.get_article(key)
+        canonical = canonical_url(key)
+        candidates = [key, canonical]
+        parts = urlsplit(canonical)
+        if parts.path not in ("", "/"):  # the same page with or without a trailing slash
+            path = parts.path[:-1] if parts.path.endswith("/") else parts.path + "/"
+            candidates.append(parts._replace(path=path).geturl())
+        for url in dict.fromkeys(candidates):
+            row = self.conn.execute(
+                """SELECT a.* FROM articles a WHERE a.url = ?
+                   UNION ALL
+                   SELECT a.* FROM article_urls u JOIN articles a ON a.id = u.article_id
+                   WHERE u.url = ? LIMIT 1""",
+                (url, url),
+            ).fetchone()
+            if row is not None:
+                return _decode_row(dict(row))
+        raise NotFound(f"no article {key!r} in the archive")
 
     def count_articles(self, source: str | None = None) -> int:
         if source is None:

@@ -221,9 +221,26 @@ def _m4_gone(db: sqlite_utils.Database) -> None:
     db.table("articles").add_column("gone_at", str)
 
 
+def _m6_leases(db: sqlite_utils.Database) -> None:
+    """Issue 13: one poller per source at a time (``store.leases``)."""
+    db.table("leases").create(
+        {
+            "source": str,
+            "holder": str,
+            "pid": int,
+            "host": str,
+            "acquired_at": str,
+            "expires_at": str,
+        },
+        pk="source",
+        not_null={"holder", "expires_at"},
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "core: sources, articles + FTS5, fetches, failures", _m1_core),
     (2, "versions: article_urls, revisions, link_keys, simhash bands", _m2_versions),
     (3, "FTS re-indexed on text updates only; index on source, published", _m3_lean_updates),
     (4, "articles.gone_at: stories removed from their site", _m4_gone),
+    (6, "leases: one poller per source at a time", _m6_leases),
 ]
