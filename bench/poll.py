@@ -1,6 +1,6 @@
 """Polling cost: 200 sources on a local server, half of them unchanged between rounds.
 
-Runs archiver's own poll (``archiver.polling.poll_now``: conditional GET, skip archived
+Runs archiver's own poll (``archiver.poll.once.poll_now``: conditional GET, skip archived
 links, extract, store, capture) and, in the same run against the same server, a bare
 poller built from the same libraries the way feed scripts usually are (httpx GET of every
 feed each round, feedparser, every unseen link fetched and run through trafilatura). For
@@ -132,7 +132,7 @@ def run_archiver(
     for r in range(rounds):
         generation.value = r
         before = (stats[0], stats[1], cpu(), time.perf_counter())
-        reports = poll_now(config)
+        reports = poll_now(config).reports
         rows.append(
             (
                 r,
