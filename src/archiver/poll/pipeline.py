@@ -369,8 +369,8 @@ def archive_link(
         requests = requests or getattr(exc, "requests", ())
         error = str(exc)
         gone = isinstance(exc, HTTPStatusError) and exc.status in (404, 410)
-    except (RecursionError, MemoryError, ValueError, TypeError) as exc:  # parser bugs
-        error = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # a bad page (or a parser bug) is recorded, never stops its source
+        error = f"{type(exc).__name__}: {exc}"[:500]
     store.record_fetches(source.name, requests)
     if outcome == "failed" and update is not None and update.revisited:
         # a story gone since (404/410) is marked so; the ladder moves on all the same
