@@ -29,6 +29,7 @@ from archiver.errors import (
 from archiver.extract import SiteRule, extract
 from archiver.fetch import Fetcher
 from archiver.listings import parse_listing
+from archiver.listings.limits import check_tags
 from archiver.logs import event, get_logger
 from archiver.models import Fetched, Link, Listing, PollReport, RequestRecord
 from archiver.poll.schedule import next_check
@@ -342,6 +343,7 @@ def archive_link(
         fetched = ctx.fetcher.get(link.url, kind="page")
         requests = fetched.requests
         ref = capture(ctx, fetched, source.name, store.last_capture(canonical_url(fetched.url)))
+        check_tags(fetched.content, fetched.url)  # a tag no parser could afford: refused
         article = extract(
             fetched.content,
             fetched.url,
