@@ -19,11 +19,11 @@ def absolute_http(base: str, href: Any) -> str | None:
     """``href`` made absolute against ``base``, without fragment; None unless http(s)."""
     if not isinstance(href, str) or not href.strip():
         return None
-    href = href.strip()
+    link: str = href.strip()
     try:
-        if not href.lower().startswith(("http://", "https://")):
-            href = urljoin(base, href)  # (an absolute link needs no join: the common case)
-        absolute, _fragment = urldefrag(href)
+        if not link.lower().startswith(("http://", "https://")):
+            link = urljoin(base, link)  # (an absolute link needs no join: the common case)
+        absolute, _fragment = urldefrag(link)
         parts = urlsplit(absolute)
     except ValueError:
         return None
