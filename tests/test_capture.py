@@ -230,6 +230,7 @@ def test_torn_tail_is_ignored_then_repaired(tmp_path: Path) -> None:
 def test_garbage_tail_is_repaired(tmp_path: Path) -> None:
     path, _refs = _three(tmp_path)
     good = path.stat().st_size
+    path.chmod(0o644)  # as a crash leaves it (a clean close makes it read-only)
     with open(path, "ab") as handle:  # zero-filled blocks and a half gzip header
         handle.write(b"\x00" * 4096 + b"\x1f\x8b\x08\x00junk")
     assert len(list(iter_captures(tmp_path))) == 3

@@ -211,6 +211,16 @@ def test_parse_ip_reads_every_literal_form(text: str, expected: str | None) -> N
         ("::ffff:10.0.0.1", False),
         ("::ffff:8.8.8.8", True),
         ("2002:7f00:1::", False),  # 6to4 wrapping 127.0.0.1
+        ("64:ff9b::a9fe:a9fe", False),  # NAT64 wrapping 169.254.169.254 (metadata)
+        ("64:ff9b::7f00:1", False),  # NAT64 wrapping 127.0.0.1
+        ("64:ff9b::808:808", True),  # NAT64 wrapping 8.8.8.8: how IPv6-only networks go out
+        ("64:ff9b:1::a00:1", False),  # local-use NAT64 prefix
+        ("::7f00:1", False),  # IPv4-compatible ::127.0.0.1
+        ("::808:808", False),  # IPv4-compatible, deprecated whatever it holds
+        ("::ffff:0:7f00:1", False),  # IPv4-translated ::ffff:0:127.0.0.1
+        ("fec0::1", False),  # site-local
+        ("192.0.0.8", False),  # IETF protocol assignment (dummy address)
+        ("192.0.0.170", False),
     ],
 )
 def test_is_public(address: str, public: bool) -> None:

@@ -19,7 +19,7 @@ and ``Content-Length`` response headers are renamed ``X-Archiver-Original-...`` 
 A crash mid-write leaves a torn record at the end of a file. Readers skip any bytes that do
 not form a complete gzip member (``iter_captures`` never raises on them) and
 ``repair_tail``/``repair_tails`` cut them off at start-up; a file a live writer holds (an
-``flock``) is never repaired.
+``flock``) is never repaired, and a file closed cleanly (made read-only on close) is not read.
 """
 
 from __future__ import annotations

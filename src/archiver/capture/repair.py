@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import stat
 from pathlib import Path
 
 from archiver.capture.warcfile import capture_files, members
@@ -37,9 +38,13 @@ def repair_tail(path: Path) -> int:
 def repair_tails(root: Path) -> int:
     """``repair_tail`` on every WARC file under ``root`` (call once at start-up).
 
-    A file that cannot be opened for writing (read-only, vanished) is skipped."""
+    Only files not closed cleanly are read: a writer makes a file read-only when it closes
+    it (rotation, shutdown), so after months of captures start-up inflates one or two files,
+    not all. A file that cannot be opened for writing (vanished) is skipped."""
     dropped = 0
     for path in capture_files(root):
         with contextlib.suppress(OSError):
+            if not os.stat(path).st_mode & stat.S_IWUSR:
+                continue  # closed cleanly
             dropped += repair_tail(path)
     return dropped

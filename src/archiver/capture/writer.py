@@ -35,6 +35,8 @@ from archiver.capture.warcfile import (
 from archiver.errors import StoreError
 from archiver.models import CaptureRef
 
+CLOSED_MODE = 0o444  # a file closed cleanly: read-only, so start-up repair skips it
+
 
 def _response_headers(headers: Sequence[tuple[str, str]], length: int) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
@@ -74,13 +76,19 @@ class WarcWriter:
             except FileExistsError:
                 continue
             break
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        writer = WARCWriter(handle, gzip=True, warc_version="1.1")
-        info = {"software": "archiver", "format": "WARC File Format 1.1"}
-        writer.write_record(writer.create_warcinfo_record(name, info))
-        handle.flush()
-        os.fsync(handle.fileno())
-        fsync_dir(self.root)
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            writer = WARCWriter(handle, gzip=True, warc_version="1.1")
+            info = {"software": "archiver", "format": "WARC File Format 1.1"}
+            writer.write_record(writer.create_warcinfo_record(name, info))
+            handle.flush()
+            os.fsync(handle.fileno())
+            fsync_dir(self.root)
+        except OSError as exc:  # a full disk: no empty file left behind per try
+            handle.close()
+            with contextlib.suppress(OSError):
+                os.unlink(self.root / name)
+            raise StoreError(f"cannot start a capture file in {self.root}: {exc}") from exc
         self._file, self._name = handle, name
         return handle
 
@@ -89,10 +97,15 @@ class WarcWriter:
             self._close_file()
         return self._file if self._file is not None else self._open_new()
 
-    def _close_file(self) -> None:
+    def _close_file(self, *, clean: bool = True) -> None:
+        """Close the current file; a clean close makes it read-only, which tells start-up
+        repair (``repair_tails``) that it needs no check."""
         if self._file is not None:
             try:
                 self._file.close()  # closing releases the flock
+                if clean:
+                    with contextlib.suppress(OSError):
+                        os.chmod(self.root / self._name, CLOSED_MODE)
             finally:
                 self._file = None
 
@@ -175,7 +188,7 @@ class WarcWriter:
     def _abandon(self, handle: BinaryIO, start: int) -> None:
         with contextlib.suppress(OSError):  # else readers skip it and repair_tail cuts it
             handle.truncate(start)
-        self._close_file()
+        self._close_file(clean=False)
 
     def _write_one(self, handle: BinaryIO, record: ArcWarcRecord) -> tuple[int, int]:
         offset = handle.tell()

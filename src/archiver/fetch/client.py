@@ -69,6 +69,8 @@ ACCEPT = {
 }
 ACCEPT_ENCODING = "gzip, deflate, br, zstd"
 _TRANSIENT = (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+# what a hostile URL, Location or body can still make httpx, idna or urllib raise
+_UNEXPECTED = (httpx.HTTPError, httpx.InvalidURL, DecodeError, ValueError, LookupError, OSError)
 
 
 @dataclass
@@ -171,6 +173,10 @@ class Fetcher:
             exc.requests = tuple(records)
             exc.url = exc.url or url
             raise
+        except _UNEXPECTED as exc:  # the contract: nothing but a FetchError leaves get()
+            error = FetchError(f"request failed: {_plain(str(exc) or type(exc).__name__)}", url=url)
+            error.requests = tuple(records)
+            raise error from exc
         h = resp.headers
         not_modified = resp.status == 304
         return Fetched(
@@ -246,6 +252,7 @@ class Fetcher:
         try:
             parts = urlsplit(url)
             host = parts.hostname
+            _ = parts.port  # a port out of range raises here
         except ValueError:
             raise FetchError(f"invalid URL {url}", url=url) from None
         if parts.scheme.lower() not in ("http", "https"):
@@ -256,8 +263,8 @@ class Fetcher:
         if self._resolver is not None and not self.settings.allow_private:
             screen(host, self._resolver(host), allow_private=False)
         try:
-            httpx.URL(url)
-        except httpx.InvalidURL:
+            _ = httpx.URL(url).host  # an undecodable xn-- label (IDNAError) raises here
+        except (ValueError, httpx.InvalidURL):
             raise FetchError(f"invalid URL {url}", url=url) from None
 
     def _fetch_robots(self, url: str, records: list[RequestRecord]) -> bytes:
@@ -335,6 +342,8 @@ class Fetcher:
             response = self._client.send(request, stream=True)
         except httpx.HTTPError as exc:
             raise _transport_error(exc, url, timeout) from exc
+        except (httpx.InvalidURL, ValueError) as exc:  # httpx reads Location even unasked
+            raise BadRedirect(f"redirect to an unusable URL refused ({exc})", url=url) from exc
         try:
             tally.status = response.status_code
             content = b""
@@ -362,18 +371,21 @@ class Fetcher:
             raise TooLarge(f"body of {_size(int(length))} is larger than {_size(cap)}; refused")
         raw_cap = cap + cap // 16 + CHUNK  # compressed input never needs more than this
 
-        def on_chunk(size: int) -> None:
-            tally.bytes += size
+        def in_time() -> None:
             if self.stop.is_set():
                 raise stopped()
             if self.clock() > deadline:
                 raise _deadline_error(self.settings.timeout)
+
+        def on_chunk(size: int) -> None:
+            tally.bytes += size
+            in_time()
             if tally.bytes > raw_cap:
                 raise TooLarge(too_large)
 
-        reader = decoding_reader(RawReader(response.iter_raw(), on_chunk), coding)
         body = bytearray()
         try:
+            reader = decoding_reader(RawReader(response.iter_raw(), on_chunk), coding, in_time)
             while piece := reader.read(CHUNK):
                 body += piece
                 if len(body) > cap:

@@ -48,40 +48,60 @@ class RawReader:
 
 
 class ZlibReader:
-    """gzip (several members allowed) or deflate (zlib-wrapped or raw, as servers vary)."""
+    """gzip (several members allowed) or deflate (zlib-wrapped or raw, as servers vary).
 
-    def __init__(self, upstream: Reader, coding: str) -> None:
+    Input not yet consumed is kept once, in ``_pending``: at the end of a gzip member
+    CPython leaves the rest of the input in ``unused_data`` (and may leave it in
+    ``unconsumed_tail`` too), so only ``unused_data`` is carried into the next member.
+    Every step consumes input or yields output, and ``check`` runs at each step (deadline).
+    """
+
+    def __init__(
+        self, upstream: Reader, coding: str, check: Callable[[], None] | None = None
+    ) -> None:
         self._up = upstream
         self._gzip = coding in ("gzip", "x-gzip")
         self._d = zlib.decompressobj(31 if self._gzip else 15)
-        self._tail = b""
+        self._check = check
+        self._pending = b""
+        self._between = False  # a gzip member ended; the next one has not started
         self._started = False
         self._ended = False
+        self.members = 0
 
     def read(self, n: int) -> bytes:
         while not self._ended:
-            if self._d.eof:
-                rest = self._d.unused_data + self._tail
-                if self._gzip and rest.strip(b"\0"):
-                    self._d = zlib.decompressobj(31)  # the next gzip member
-                    self._tail = rest
-                else:
+            if self._check is not None:
+                self._check()
+            if not self._pending:
+                self._pending = self._up.read(CHUNK)
+                if not self._pending:
                     self._ended = True
-                    break
-            data = self._tail or self._up.read(CHUNK)
-            if not data:
-                self._ended = True
-                return self._d.flush()
+                    return b"" if self._between else self._d.flush()
+            if self._between:
+                self._pending = self._pending.lstrip(b"\0")  # padding after a member
+                if not self._pending:
+                    continue
+                self._d = zlib.decompressobj(31)  # the next gzip member
+                self._between = False
+            data, self._pending = self._pending, b""
             try:
                 out = self._d.decompress(data, n)
             except zlib.error as exc:
                 if self._gzip or self._started:
                     raise DecodeError(f"bad {'gzip' if self._gzip else 'deflate'} body") from exc
                 self._d = zlib.decompressobj(-15)  # raw deflate, no zlib header
-                self._started = True
                 out = self._retry_raw(data, n)
             self._started = True
-            self._tail = self._d.unconsumed_tail
+            if self._d.eof:
+                self.members += 1
+                if self._gzip:
+                    self._pending = self._d.unused_data
+                    self._between = True
+                else:
+                    self._ended = True
+            else:
+                self._pending = self._d.unconsumed_tail
             if out:
                 return out
         return b""
@@ -147,15 +167,18 @@ def codings(header: str | None) -> list[str]:
     return [t for t in tokens if t and t != "identity"]
 
 
-def decoding_reader(raw: Reader, header: str | None) -> Reader:
-    """A reader of the decoded body; unknown codings are passed through, as httpx does."""
+def decoding_reader(
+    raw: Reader, header: str | None, check: Callable[[], None] | None = None
+) -> Reader:
+    """A reader of the decoded body; unknown codings are passed through, as httpx does.
+    ``check`` (deadline, stop) runs at every step inside a read, not only between reads."""
     applied = codings(header)
     if len(applied) > MAX_LAYERS:
         raise DecodeError(f"too many content encodings ({len(applied)})")
     reader = raw
     for coding in reversed(applied):
         if coding in ("gzip", "x-gzip", "deflate"):
-            reader = ZlibReader(reader, coding)
+            reader = ZlibReader(reader, coding, check)
         elif coding == "br":
             reader = BrotliReader(reader)
         elif coding == "zstd":

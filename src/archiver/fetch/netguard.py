@@ -62,15 +62,30 @@ def parse_ip(host: str) -> IPAddress | None:
     return None
 
 
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # well-known prefix: an IPv4 address inside
+_GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
+_IETF_V4 = ipaddress.IPv4Network("192.0.0.0/24")  # protocol assignments (192.0.0.8 and kin)
+
+
 def is_public(ip: IPAddress) -> bool:
     """True for a globally routable unicast address; False for loopback, private, link-local,
-    unspecified (0.0.0.0, ::), multicast, reserved and shared ranges, IPv4-mapped included."""
+    unspecified (0.0.0.0, ::), multicast, reserved and shared ranges, IPv4-mapped included.
+
+    IPv6 must be global unicast (2000::/3), so IPv4-compatible ``::a.b.c.d``,
+    ``::ffff:0:a.b.c.d``, site-local ``fec0::/10`` and the like are refused; an address that
+    carries an IPv4 one (mapped, 6to4, Teredo, NAT64 ``64:ff9b::/96``) is judged by it."""
     if isinstance(ip, ipaddress.IPv6Address):
         mapped = ip.ipv4_mapped or ip.sixtofour
         if mapped is not None:
             return is_public(mapped)
         if ip.teredo is not None:
             return is_public(ip.teredo[1])
+        if ip in _NAT64:
+            return is_public(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+        if ip not in _GLOBAL_UNICAST:
+            return False
+    elif ip in _IETF_V4:
+        return False
     if ip.is_multicast or ip.is_unspecified or ip.is_loopback or ip.is_link_local:
         return False
     return ip.is_global

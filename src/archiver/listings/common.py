@@ -17,8 +17,11 @@ def absolute_http(base: str, href: Any) -> str | None:
     """``href`` made absolute against ``base``, without fragment; None unless http(s)."""
     if not isinstance(href, str) or not href.strip():
         return None
+    link: str = href.strip()
     try:
-        absolute, _fragment = urldefrag(urljoin(base, href.strip()))
+        if not link.lower().startswith(("http://", "https://")):
+            link = urljoin(base, link)  # (an absolute link needs no join: the common case)
+        absolute, _fragment = urldefrag(link)
         parts = urlsplit(absolute)
     except ValueError:
         return None

@@ -13,6 +13,7 @@ from lxml import etree
 
 from archiver.errors import ParseError
 from archiver.listings.common import absolute_http, aware_from_struct, clean, parse_date
+from archiver.listings.limits import check_tags, first_items
 from archiver.listings.xmlsafe import ascii_safe_encoding, check_xml
 from archiver.models import Link, Listing
 
@@ -28,6 +29,8 @@ _SY_PERIODS = {
 def parse_feed(content: bytes, url: str, *, charset: str | None = None) -> Listing:
     """RSS 0.9x/1.0/2.0 and Atom through feedparser (bytes in, after the entity gate)."""
     check_xml(content, url)
+    check_tags(content, url)
+    content = first_items(content)
     content_type = "application/xml"
     if charset and ascii_safe_encoding(charset):
         content_type += f"; charset={charset}"

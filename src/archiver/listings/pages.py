@@ -11,6 +11,7 @@ from lxml import etree
 
 from archiver.errors import ParseError
 from archiver.listings.common import absolute_http, clean
+from archiver.listings.limits import check_tags
 from archiver.models import Link, Listing
 
 
@@ -18,6 +19,7 @@ def parse_page(
     content: bytes, url: str, *, links: re.Pattern[str], charset: str | None = None
 ) -> Listing:
     """Anchors of a section page whose absolute URL matches ``links``, in page order."""
+    check_tags(content, url)
     known = [charset] if charset else []
     encoding = UnicodeDammit(content, known_definite_encodings=known, is_html=True)
     parser = lxml.html.HTMLParser(encoding=encoding.original_encoding)

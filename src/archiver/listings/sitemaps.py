@@ -10,6 +10,7 @@ from lxml import etree
 
 from archiver.errors import ParseError, TooLarge
 from archiver.listings.common import absolute_http, clean, parse_date
+from archiver.listings.limits import MAX_SITEMAP_URLS, check_tags
 from archiver.listings.xmlsafe import check_xml
 from archiver.models import Link, Listing
 
@@ -24,10 +25,12 @@ def parse_sitemap(content: bytes, url: str, *, max_bytes: int | None = None) -> 
         cap = DEFAULT_MAX_SITEMAP_BYTES if max_bytes is None else max_bytes
         content = _gunzip(content, cap, url)
     check_xml(content, url)
+    check_tags(content, url)
     found: list[Link] = []
     children: list[str] = []
     seen: set[tuple[str, str]] = set()  # (tag, loc): a repeated entry is kept once
     root: str | None = None
+    entries = 0
     events = etree.iterparse(
         BytesIO(content),
         events=("start", "end"),
@@ -47,6 +50,9 @@ def parse_sitemap(content: bytes, url: str, *, max_bytes: int | None = None) -> 
                 continue
             if event != "end" or tag not in ("url", "sitemap"):
                 continue
+            entries += 1
+            if entries > MAX_SITEMAP_URLS:
+                break  # the protocol's limit per file; the parse ends here
             fields = _child_texts(element)
             loc = absolute_http(url, fields.get("loc"))
             if loc is not None and (tag, loc) not in seen:
@@ -75,14 +81,26 @@ def parse_sitemap(content: bytes, url: str, *, max_bytes: int | None = None) -> 
 
 
 def _gunzip(content: bytes, cap: int, url: str) -> bytes:
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        data = inflater.decompress(content, cap + 1)
-    except zlib.error as exc:
-        raise ParseError(f"bad gzip sitemap: {url}: {exc}") from exc
-    if len(data) > cap:
-        raise TooLarge(f"gzip sitemap decodes to more than {cap} bytes: {url}", url=url)
-    return data  # a truncated stream gives what it holds; the XML parser judges it
+    """Every gzip member of ``content`` (a .gz may hold several), at most ``cap`` bytes."""
+    parts: list[bytes] = []
+    size = 0
+    rest = content
+    while rest:
+        inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            data = inflater.decompress(rest, cap + 1 - size)
+        except zlib.error as exc:
+            if parts:
+                break  # garbage after a good member: keep what was read
+            raise ParseError(f"bad gzip sitemap: {url}: {exc}") from exc
+        size += len(data)
+        parts.append(data)
+        if size > cap:
+            raise TooLarge(f"gzip sitemap decodes to more than {cap} bytes: {url}", url=url)
+        if not inflater.eof:
+            break  # a truncated stream gives what it holds; the XML parser judges it
+        rest = inflater.unused_data.lstrip(b"\0")
+    return b"".join(parts)
 
 
 def _local(element: Any) -> str:

@@ -29,6 +29,7 @@ from archiver.errors import (
 from archiver.extract import SiteRule, extract
 from archiver.fetch import Fetcher
 from archiver.listings import parse_listing
+from archiver.listings.limits import check_tags
 from archiver.logs import event, get_logger
 from archiver.models import Fetched, Link, Listing, PollReport, RequestRecord
 from archiver.poll.schedule import next_check
@@ -358,6 +359,7 @@ def archive_link(
         fetched = ctx.fetcher.get(link.url, kind="page")
         requests = fetched.requests
         ref = capture(ctx, fetched, source.name, store.last_capture(canonical_url(fetched.url)))
+        check_tags(fetched.content, fetched.url)  # a tag no parser could afford: refused
         article = extract(
             fetched.content,
             fetched.url,
@@ -385,8 +387,8 @@ def archive_link(
         requests = requests or getattr(exc, "requests", ())
         error = str(exc)
         gone = isinstance(exc, HTTPStatusError) and exc.status in (404, 410)
-    except (RecursionError, MemoryError, ValueError, TypeError) as exc:  # parser bugs
-        error = f"{type(exc).__name__}: {exc}"
+    except Exception as exc:  # a bad page (or a parser bug) is recorded, never stops its source
+        error = f"{type(exc).__name__}: {exc}"[:500]
     if outcome == "failed" and ctx.stop.is_set():
         outcome = "interrupted"  # the page in flight when told to stop: not its failure
     store.record_fetches(source.name, requests)

@@ -28,6 +28,7 @@ from typing import Any
 
 from archiver.errors import QueryError, StoreError
 from archiver.search.query import parse_query
+from archiver.serve import guard
 from archiver.store.readonly import connect_readonly
 
 METADATA_FILE = "metadata.json"
@@ -142,6 +143,7 @@ def run_datasette(args: list[str]) -> int:
     from datasette.cli import cli
 
     register_plugin()
+    guard.register(args)  # value-size limit, Host check, SQL only when asked (guard.py)
     _exit_cleanly_on_sigterm()
     try:
         cli.main(args=args, prog_name="archiver serve", standalone_mode=False)
