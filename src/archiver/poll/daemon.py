@@ -33,6 +33,7 @@ from archiver.logs import event, get_logger
 from archiver.models import PollReport
 from archiver.poll.pipeline import PollContext, poll_source
 from archiver.poll.schedule import next_check
+from archiver.poll.workers import open_pool
 from archiver.store import Store
 from archiver.timeutil import utcnow
 
@@ -52,6 +53,9 @@ class Daemon:
         self.fetcher = fetcher or Fetcher(config.http, stop=self.stop)
         self.captures = WarcWriter(config.archive.captures)
         self.logger = get_logger()
+        self.extractor = open_pool(
+            config.daemon.extract_workers, timeout=config.daemon.extract_timeout, rules=config.rules
+        )
         self.ctx = PollContext(
             store=self.store,
             fetcher=self.fetcher,
@@ -60,6 +64,7 @@ class Daemon:
             stop=self.stop,
             logger=self.logger,
             captures=self.captures,
+            extractor=self.extractor,
         )
         self._running: set[str] = set()
         self._lock = threading.Lock()
@@ -194,6 +199,8 @@ class Daemon:
                 sources=",".join(left),
             )
         try:
+            if self.extractor is not None:
+                self.extractor.close()
             self.fetcher.close()
             self.captures.close()
         finally:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 
 from archiver.capture import WarcWriter
 from archiver.config import Config
 from archiver.fetch import Fetcher
 from archiver.models import PollReport
 from archiver.poll.pipeline import PollContext, poll_source
+from archiver.poll.workers import ExtractPool, open_pool
 from archiver.store import Store
 from archiver.timeutil import utcnow
 
@@ -31,6 +33,7 @@ def poll_now(
         Store(config.archive.path) as store,
         Fetcher(config.http, stop=stop) as fetcher,
         WarcWriter(config.archive.captures) as captures,
+        _pool(config) as extractor,
     ):
         store.migrate()
         store.sync_sources(config.sources, utcnow())
@@ -41,6 +44,7 @@ def poll_now(
             rules=config.rules,
             stop=stop,
             captures=captures,
+            extractor=extractor,
         )
         workers = max(1, min(config.daemon.workers, len(chosen)))
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="poll") as pool:
@@ -52,6 +56,18 @@ def poll_now(
             except KeyboardInterrupt:
                 stop.set()
                 raise
+
+
+@contextmanager
+def _pool(config: Config) -> Iterator[ExtractPool | None]:
+    pool = open_pool(
+        config.daemon.extract_workers, timeout=config.daemon.extract_timeout, rules=config.rules
+    )
+    try:
+        yield pool
+    finally:
+        if pool is not None:
+            pool.close()
 
 
 def _show_progress(futures: list[Future[PollReport]]) -> None:
