@@ -46,7 +46,7 @@ R = TypeVar("R")
 # what a worker runs per page: (body, url, charset, now, rules) -> Article
 Target = Callable[[bytes, str, "str | None", "datetime | None", "Sequence[SiteRule]"], Article]
 
-PRELOAD = "archiver.extract.core"  # imported once by the forkserver, inherited by workers
+PRELOAD = "archiver.poll.warmup"  # imported once by the forkserver, inherited by workers
 SLICE = 0.25  # seconds between two looks at the stop event while a page is extracted
 
 
