@@ -223,9 +223,7 @@ def _daemon(data: object) -> DaemonSettings:
         poll_timeout=t.number("poll_timeout", d.poll_timeout, minimum=1),
         sitemap_depth=t.integer("sitemap_depth", d.sitemap_depth),
         sitemap_children=t.integer("sitemap_children", d.sitemap_children),
-        extract_workers=(
-            t.integer("extract_workers", 0) if "extract_workers" in t.data else None
-        ),
+        extract_workers=(t.integer("extract_workers", 0) if "extract_workers" in t.data else None),
         extract_timeout=t.number("extract_timeout", d.extract_timeout, minimum=0.1),
     )
     t.check_unknown()
