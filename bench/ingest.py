@@ -19,6 +19,7 @@ over the wall clock of the whole command, start-up and worker warm-up included.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gzip
 import json
 import multiprocessing as mp
@@ -59,9 +60,7 @@ def serve(pages: list[bytes], port_out: Any) -> None:
         def do_GET(self) -> None:
             base = f"http://127.0.0.1:{self.server.server_address[1]}"
             if self.path == "/sitemap.xml":
-                urls = "".join(
-                    f"<url><loc>{base}/story/{i}</loc></url>" for i in range(len(pages))
-                )
+                urls = "".join(f"<url><loc>{base}/story/{i}</loc></url>" for i in range(len(pages)))
                 body = (
                     "<?xml version='1.0' encoding='UTF-8'?><urlset"
                     f" xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>{urls}</urlset>"
@@ -93,10 +92,8 @@ def bare(pages: list[bytes], base: str) -> tuple[float, int]:
     t0 = time.perf_counter()
     articles = 0
     for i, body in enumerate(pages):
-        try:
+        with contextlib.suppress(Exception):
             articles += extract(body, f"{base}/story/{i}").page_kind == "article"
-        except Exception:
-            pass
     return time.perf_counter() - t0, articles
 
 

@@ -141,6 +141,8 @@ def poll_source(source: SourceConfig, ctx: PollContext) -> PollReport:
         should_stop=lambda: ctx.stop.is_set() or time.monotonic() > deadline,
     )
     for (link, _), page in pages:
+        if ctx.stop.is_set():  # pages in flight are not filed (nor counted as failures)
+            break
         result, error = file_page(page, source, ctx)
         done += 1
         new += result == "new"

@@ -120,6 +120,8 @@ def reextract(
     complete = False
     try:
         for job, result in ordered(jobs(), work, pool=pool, should_stop=halt.is_set):
+            if halt.is_set():  # what was in flight is not filed: the next run redoes it
+                break
             counts[result.outcome or _file(store, job, result, roles, sources, source)] += 1
             done += 1
             last = job.ref
