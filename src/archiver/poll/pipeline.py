@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from archiver.capture import CaptureRef, WarcWriter
 from archiver.config import DaemonSettings, SourceConfig
 from archiver.dedup import canonical_url, guids_look_stable, link_identity
+from archiver.dedup.filing import StoryKeys
 from archiver.errors import (
     ArchiverError,
     HTTPStatusError,
@@ -350,14 +351,15 @@ class Page:
     fetched: Fetched | None = None
     capture: CaptureRef | None = None
     article: Article | None = None
+    keys: StoryKeys | None = None  # dedup keys, when the extraction worker computed them
     error: str | None = None
     gone: bool = False  # the site answered 404/410
 
 
-def extract_page(ctx: PollContext, fetched: Fetched) -> Article:
+def extract_page(ctx: PollContext, fetched: Fetched) -> tuple[Article, StoryKeys | None]:
     """Extraction in a worker process when the context has a pool, else right here."""
     if ctx.extractor is not None:
-        return ctx.extractor.extract(
+        return ctx.extractor.extract_keyed(
             fetched.content, fetched.url, charset=fetched.charset, now=ctx.clock(), stop=ctx.stop
         )
     from archiver.extract.core import extract
@@ -368,7 +370,7 @@ def extract_page(ctx: PollContext, fetched: Fetched) -> Article:
         charset=fetched.charset,
         rules=ctx.rules or None,
         now=ctx.clock(),
-    )
+    ), None
 
 
 def fetch_page(
@@ -384,7 +386,7 @@ def fetch_page(
         requests = fetched.requests
         previous = ctx.store.last_capture(canonical_url(fetched.url))
         ref = capture(ctx, fetched, source.name, previous)
-        article = extract_page(ctx, fetched)
+        article, keys = extract_page(ctx, fetched)
     except ArchiverError as exc:
         gone = isinstance(exc, HTTPStatusError) and exc.status in (404, 410)
         requests = requests or getattr(exc, "requests", ())
@@ -392,7 +394,7 @@ def fetch_page(
     except (RecursionError, MemoryError, ValueError, TypeError) as exc:  # parser bugs
         error = f"{type(exc).__name__}: {exc}"
         return Page(link, update, t0, requests, fetched, ref, error=error)
-    return Page(link, update, t0, requests, fetched, ref, article=article)
+    return Page(link, update, t0, requests, fetched, ref, article=article, keys=keys)
 
 
 def archive_link(
@@ -427,6 +429,7 @@ def file_page(page: Page, source: SourceConfig, ctx: PollContext) -> tuple[str, 
                 seen_at=ctx.clock(),
                 capture=page.capture,
                 link=update,
+                keys=page.keys,
             )
             outcome = saved.outcome
     except ArchiverError as exc:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from archiver.capture import CapturedResponse, CaptureRef, capture_files, iter_captures
 from archiver.dedup import canonical_url
+from archiver.dedup.filing import StoryKeys
 from archiver.errors import ArchiverError
 from archiver.fetch.headers import charset
 from archiver.models import Article
@@ -65,6 +66,7 @@ class _Job:
 class _Done:
     article: Article | None
     outcome: str | None  # set when there is nothing to file
+    keys: StoryKeys | None = None
 
 
 def scope_key(source: str | None, rules: Sequence[SiteRule]) -> str:
@@ -109,12 +111,12 @@ def reextract(
         if job.skip is not None:
             return _Done(None, job.skip)
         try:
-            article = _extract(job.response, rules, pool, halt)
+            article, keys = _extract(job.response, rules, pool, halt)
         except ArchiverError:
             return _Done(None, "failed")
         except (RecursionError, MemoryError, ValueError, TypeError):  # parser bugs
             return _Done(None, "failed")
-        return _Done(article, None if article.page_kind == "article" else "skipped")
+        return _Done(article, None if article.page_kind == "article" else "skipped", keys)
 
     last: CaptureRef | None = None
     complete = False
@@ -200,9 +202,9 @@ def _extract(
     rules: Sequence[SiteRule],
     pool: ExtractPool | None,
     stop: threading.Event,
-) -> Article:
+) -> tuple[Article, StoryKeys | None]:
     if pool is not None:
-        return pool.extract(
+        return pool.extract_keyed(
             response.body,
             response.url,
             charset=_charset(response),
@@ -217,7 +219,7 @@ def _extract(
         charset=_charset(response),
         rules=rules or None,
         now=response.fetched_at,
-    )
+    ), None
 
 
 def _file(
@@ -245,6 +247,7 @@ def _file(
             fetched_url=response.url,
             seen_at=response.fetched_at,
             capture=job.ref,
+            keys=result.keys,
         )
     except ArchiverError:
         return "failed"

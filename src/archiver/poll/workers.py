@@ -18,6 +18,7 @@ a single-threaded poll).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import multiprocessing as mp
 import os
 import queue
@@ -34,6 +35,8 @@ from multiprocessing.process import BaseProcess
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from archiver import errors
+from archiver.dedup import canonical_url
+from archiver.dedup.filing import StoryKeys, story_keys
 from archiver.errors import ExtractTimeout, ParseError
 from archiver.models import Article
 
@@ -47,6 +50,7 @@ R = TypeVar("R")
 Target = Callable[[bytes, str, "str | None", "datetime | None", "Sequence[SiteRule]"], Article]
 
 PRELOAD = "archiver.poll.warmup"  # imported once by the forkserver, inherited by workers
+START_TIMEOUT = 120.0  # seconds a new worker may take to come up (the first warms the server)
 SLICE = 0.25  # seconds between two looks at the stop event while a page is extracted
 
 
@@ -79,6 +83,10 @@ def worker_count(configured: int | None) -> int:
 def _serve(conn: Connection, target: Target, rules: Sequence[SiteRule]) -> None:
     """A worker's loop: a job in, ("ok", Article) or ("err", type name, message) out."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    try:
+        conn.send("ready")  # a page's budget starts once its worker is up, not before
+    except (EOFError, OSError):
+        return
     while True:
         try:
             job = conn.recv()
@@ -89,7 +97,7 @@ def _serve(conn: Connection, target: Target, rules: Sequence[SiteRule]) -> None:
         body, url, charset, now = job
         reply: tuple[Any, ...]
         try:
-            reply = ("ok", target(body, url, charset, now, rules))
+            reply = ("ok", *_keyed(target(body, url, charset, now, rules), url))
         except Exception as exc:  # every failure goes back as one page's error
             reply = ("err", type(exc).__name__, str(exc), isinstance(exc, errors.ArchiverError))
         try:
@@ -98,6 +106,15 @@ def _serve(conn: Connection, target: Target, rules: Sequence[SiteRule]) -> None:
             return
         except Exception as exc:  # an Article that cannot be pickled (a bug): say so
             conn.send(("err", type(exc).__name__, f"result not sendable: {exc}", False))
+
+
+def _keyed(article: Article, fetched_url: str) -> tuple[Article, StoryKeys | None]:
+    """An article filed under its canonical URL, with the keys dedup files it by (content
+    hash, SimHash: pure, and a fifth of the parent's work per article if left to it)."""
+    if article.page_kind != "article":
+        return article, None
+    article = dataclasses.replace(article, url=canonical_url(fetched_url, article.canonical_url))
+    return article, story_keys(article, fetched_url)
 
 
 def _rebuild(name: str, message: str, expected: bool) -> Exception:
@@ -156,6 +173,14 @@ class ExtractPool:
         process.daemon = True
         process.start()
         child.close()
+        try:
+            if not parent.poll(START_TIMEOUT) or parent.recv() != "ready":
+                raise EOFError("no word from it")
+        except (EOFError, OSError) as exc:
+            process.kill()
+            process.join(5)
+            parent.close()
+            raise ParseError(f"an extraction worker did not start: {exc}") from None
         return _Worker(process, parent)
 
     def _acquire(self) -> _Worker:
@@ -204,7 +229,20 @@ class ExtractPool:
         stop: threading.Event | None = None,
     ) -> Article:
         """Extract one page in a worker; raises ``ParseError`` (``ExtractTimeout`` past the
-        budget, or when ``stop`` is set meanwhile), like ``extract()`` itself would."""
+        budget, or when ``stop`` is set meanwhile), like ``extract()`` itself would. An
+        article comes back with ``url`` set to its canonical URL."""
+        return self.extract_keyed(body, url, charset=charset, now=now, stop=stop)[0]
+
+    def extract_keyed(
+        self,
+        body: bytes,
+        url: str,
+        *,
+        charset: str | None = None,
+        now: datetime | None = None,
+        stop: threading.Event | None = None,
+    ) -> tuple[Article, StoryKeys | None]:
+        """``extract()`` and, for an article, its dedup keys computed in the worker too."""
         worker = self._acquire()
         try:
             worker.conn.send((body, url, charset, now))
@@ -229,8 +267,7 @@ class ExtractPool:
             raise
         self._release(worker)
         if reply[0] == "ok":
-            article: Article = reply[1]
-            return article
+            return reply[1], reply[2]
         raise _rebuild(reply[1], reply[2], reply[3])
 
     def close(self) -> None:
