@@ -145,7 +145,7 @@ def poll_ms(stderr: str) -> tuple[int, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--copies", type=int, default=2)
+    parser.add_argument("--copies", type=int, default=1)
     parser.add_argument("--workers", default="0,1,2")
     args = parser.parse_args()
     if not (args.corpus / "manifest.jsonl").is_file():

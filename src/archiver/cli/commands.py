@@ -306,7 +306,10 @@ def reextract(source: str | None, restart: bool, config_path: str | None) -> Non
         config.source(source)  # a typo is an error, not an empty run
     root = config.archive.captures
     pool = open_pool(
-        config.daemon.extract_workers, timeout=config.daemon.extract_timeout, rules=config.rules
+        config.daemon.extract_workers,
+        timeout=config.daemon.extract_timeout,
+        rules=config.rules,
+        prestart=True,
     )
     try:
         with Store(config.archive.path) as store:

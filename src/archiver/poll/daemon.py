@@ -151,6 +151,8 @@ class Daemon:
 
     def run(self, *, install_signals: bool = True) -> int:
         self.prepare()
+        if self.extractor is not None:
+            self.extractor.prestart()
         if install_signals:
             self._install(signal.SIGTERM, self.request_stop)
             self._install(signal.SIGINT, self.request_stop)

@@ -61,7 +61,10 @@ def poll_now(
 @contextmanager
 def _pool(config: Config) -> Iterator[ExtractPool | None]:
     pool = open_pool(
-        config.daemon.extract_workers, timeout=config.daemon.extract_timeout, rules=config.rules
+        config.daemon.extract_workers,
+        timeout=config.daemon.extract_timeout,
+        rules=config.rules,
+        prestart=True,
     )
     try:
         yield pool

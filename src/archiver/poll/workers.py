@@ -199,6 +199,22 @@ class ExtractPool:
             with contextlib.suppress(queue.Empty):
                 return self._idle.get(timeout=SLICE)
 
+    def prestart(self) -> None:
+        """Start the workers now, in the background (a poll's first pages need not wait)."""
+        threading.Thread(target=self._fill, name="extract-prestart", daemon=True).start()
+
+    def _fill(self) -> None:
+        for _ in range(self.size):
+            with self._lock:
+                if self._closed or len(self._live) >= self.size:
+                    return
+                try:
+                    worker = self._start()
+                except ParseError:
+                    return  # the first page will try again and say why
+                self._live.append(worker)
+            self._idle.put(worker)
+
     def _release(self, worker: _Worker) -> None:
         self._idle.put(worker)
 
@@ -294,11 +310,21 @@ class ExtractPool:
 
 
 def open_pool(
-    configured: int | None, *, timeout: float, rules: Sequence[SiteRule] = ()
+    configured: int | None,
+    *,
+    timeout: float,
+    rules: Sequence[SiteRule] = (),
+    prestart: bool = False,
 ) -> ExtractPool | None:
-    """The pool ``[daemon] extract_workers`` asks for, or None for in-thread extraction."""
+    """The pool ``[daemon] extract_workers`` asks for, or None for in-thread extraction;
+    ``prestart``: its workers start now, in the background, rather than at the first page."""
     size = worker_count(configured)
-    return ExtractPool(size, timeout=timeout, rules=rules) if size else None
+    if not size:
+        return None
+    pool = ExtractPool(size, timeout=timeout, rules=rules)
+    if prestart:
+        pool.prestart()
+    return pool
 
 
 def ordered(
