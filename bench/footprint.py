@@ -29,7 +29,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests"))
 
-from servers import Server, drip, encoded, endless, gzip_bomb  # noqa: E402
+from servers import Server, drip, encoded, endless, gzip_bomb, ok  # noqa: E402
 from sitefixture import serve_site  # noqa: E402
 
 FIXTURES = HERE.parent / "tests" / "fixtures" / "site"
@@ -73,8 +73,14 @@ def env_for(src: Path) -> dict[str, str]:
 
 
 def soak(src: Path, base: str, seconds: float, root: Path) -> dict[str, float]:
+    # the fixture site's feed, served without caching hints so each feed is due every second
+    rss = (FIXTURES / "rss" / "v2.xml").read_bytes().replace(b"{base}", base.encode())
+    rss = re.sub(rb"<ttl>[^<]*</ttl>", b"", rss)
+    server = Server({"/feed.xml": ok(rss, headers=[("Content-Type", "application/rss+xml")])})
+    server.__enter__()
     feeds = "".join(
-        f'[[sources]]\nname = "feed{i}"\nurl = "{base}/rss/v2.xml"\nevery = "1s"\nrevisit = []\n'
+        f'[[sources]]\nname = "feed{i}"\nurl = "{server.url("/feed.xml")}"\nevery = "1s"\n'
+        "revisit = []\n"
         for i in range(20)
     )
     config = root / "soak.toml"
@@ -104,6 +110,7 @@ def soak(src: Path, base: str, seconds: float, root: Path) -> dict[str, float]:
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
+        server.close()
     polls = (root / "soak.log").read_text().count('"msg": "poll"')
     return {
         "start": start_rss / 1024,

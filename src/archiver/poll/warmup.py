@@ -5,6 +5,7 @@ pages, so every worker forks with its parsers, rules and lazily built tables alr
 from __future__ import annotations
 
 import contextlib
+import gc
 
 from archiver.errors import ArchiverError
 from archiver.extract.core import extract
@@ -32,3 +33,6 @@ def warm() -> None:
 
 
 warm()
+# what is loaded now is kept for good: out of the collector's reach, so workers forked from
+# here do not copy the pages it would touch (their memory stays shared with the server)
+gc.freeze()
