@@ -89,11 +89,13 @@ def bare(pages: list[bytes], base: str) -> tuple[float, int]:
     from archiver.extract import extract
 
     extract(pages[0], f"{base}/story/0")  # imports and lazy tables, as a warm worker has
+    c0 = time.process_time()
     t0 = time.perf_counter()
     articles = 0
     for i, body in enumerate(pages):
         with contextlib.suppress(Exception):
             articles += extract(body, f"{base}/story/{i}").page_kind == "article"
+    CPU["bare"] = time.process_time() - c0
     return time.perf_counter() - t0, articles
 
 
@@ -122,16 +124,24 @@ revisit = []
     return path
 
 
+CPU: dict[str, float] = {}  # CPU seconds of the last command's own process (not its workers)
+
+
 def archiver(*args: str) -> tuple[float, str, str]:
     cli = Path(sys.executable).with_name("archiver")
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     t0 = time.perf_counter()
-    done = subprocess.run(
-        [str(cli), *args], capture_output=True, text=True, env=env, timeout=3600, check=False
-    )
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"archiver {' '.join(args)} failed: {done.stderr[-2000:]}")
-    return time.perf_counter() - t0, done.stdout, done.stderr
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen([str(cli), *args], stdout=out, stderr=err, text=True, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        CPU["last"] = usage.ru_utime + usage.ru_stime
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"archiver {' '.join(args)} failed: {stderr[-2000:]}")
+    return time.perf_counter() - t0, stdout, stderr
 
 
 def poll_ms(stderr: str) -> tuple[int, int]:
@@ -163,28 +173,45 @@ def main() -> int:
     try:
         startup, _, _ = archiver("--version")
         seconds, articles = bare(pages, base)
-        rows.append(("bare extract()", "-", len(pages) / seconds, None, articles))
+        rows.append(("bare extract()", "-", len(pages) / seconds, None, articles, CPU["bare"]))
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
             for workers in [int(w) for w in args.workers.split(",")]:
                 cfg = config(root, base, workers)
                 wall, _, err = archiver("poll", "--config", str(cfg))
                 ms, new = poll_ms(err)
-                rows.append(("archiver poll", str(workers), new / (ms / 1000), new / wall, new))
+                rows.append(
+                    ("archiver poll", str(workers), new / (ms / 1000), new / wall, new, CPU["last"])
+                )
                 wall, out, _ = archiver("reextract", "--config", str(cfg))
                 counts = {k: int(v) for k, v in (p.split(": ") for p in out.strip().split(", "))}
                 done = sum(counts.get(k, 0) for k in ("new", "revision", "unchanged", "alias"))
                 work = max(wall - startup, 1e-3)
-                rows.append(("archiver reextract", str(workers), done / work, done / wall, done))
+                rows.append(
+                    (
+                        "archiver reextract",
+                        str(workers),
+                        done / work,
+                        done / wall,
+                        done,
+                        CPU["last"],
+                    )
+                )
     finally:
         server.kill()
     reference = rows[0][2]
     print(f"{len(pages)} real pages ({args.copies} copies of the corpus), {os.cpu_count()} cores")
-    print("| run | extract workers | pages/s (work) | ratio to bare | pages/s (wall) | pages |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for name, workers, rate, wall_rate, n in rows:
+    print(
+        "| run | extract workers | pages/s (work) | ratio to bare | pages/s (wall) | pages"
+        " | main-process CPU ms/page |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for name, workers, rate, wall_rate, n, cpu in rows:
         wall_text = f"{wall_rate:.1f}" if wall_rate is not None else "-"
-        print(f"| {name} | {workers} | {rate:.1f} | {rate / reference:.2f}x | {wall_text} | {n} |")
+        print(
+            f"| {name} | {workers} | {rate:.1f} | {rate / reference:.2f}x | {wall_text} | {n}"
+            f" | {cpu / max(n, 1) * 1000:.0f} |"
+        )
     return 0
 
 
