@@ -159,6 +159,7 @@ class ExtractPool:
         self._lock = threading.Lock()
         self._live: list[_Worker] = []
         self._closed = False
+        self._starting = 0  # workers being started (outside the lock)
         self.replaced = 0  # workers killed for running past the budget or found dead
         # the fetching side: enough threads to keep every worker busy while one fetches
         self.threads = ThreadPoolExecutor(max_workers=size + 1, thread_name_prefix="article")
@@ -192,12 +193,28 @@ class ExtractPool:
                     return self._idle.get_nowait()
                 except queue.Empty:
                     pass
-                if len(self._live) < self.size:
-                    worker = self._start()
-                    self._live.append(worker)
-                    return worker
+                grow = len(self._live) + self._starting < self.size
+                if grow:
+                    self._starting += 1
+            if grow:
+                return self._grow()
             with contextlib.suppress(queue.Empty):
                 return self._idle.get(timeout=SLICE)
+
+    def _grow(self) -> _Worker:
+        """Start one more worker (a slot was reserved); no lock is held while it starts, so
+        ``close()`` never waits for a worker coming up."""
+        try:
+            worker = self._start()
+        finally:
+            with self._lock:
+                self._starting -= 1
+        with self._lock:
+            if not self._closed:
+                self._live.append(worker)
+                return worker
+        self._stop_worker(worker)
+        raise ParseError("the extraction pool is closed")
 
     def prestart(self) -> None:
         """Start the workers now, in the background (a poll's first pages need not wait)."""
@@ -206,13 +223,13 @@ class ExtractPool:
     def _fill(self) -> None:
         for _ in range(self.size):
             with self._lock:
-                if self._closed or len(self._live) >= self.size:
+                if self._closed or len(self._live) + self._starting >= self.size:
                     return
-                try:
-                    worker = self._start()
-                except ParseError:
-                    return  # the first page will try again and say why
-                self._live.append(worker)
+                self._starting += 1
+            try:
+                worker = self._grow()
+            except ParseError:
+                return  # closed, or it would not start: the first page tries again, says why
             self._idle.put(worker)
 
     def _release(self, worker: _Worker) -> None:
@@ -293,14 +310,17 @@ class ExtractPool:
             live, self._live = self._live, []
         self.threads.shutdown(wait=False, cancel_futures=True)
         for worker in live:
-            with contextlib.suppress(OSError, ValueError):
-                worker.conn.send(None)
-        for worker in live:
+            self._stop_worker(worker)
+
+    @staticmethod
+    def _stop_worker(worker: _Worker) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            worker.conn.send(None)
+        worker.process.join(2)
+        if worker.process.is_alive():
+            worker.process.kill()
             worker.process.join(2)
-            if worker.process.is_alive():
-                worker.process.kill()
-                worker.process.join(2)
-            worker.conn.close()
+        worker.conn.close()
 
     def __enter__(self) -> ExtractPool:
         return self
