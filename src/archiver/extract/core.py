@@ -60,14 +60,8 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
     return doc
 
 
-def _extract(
-    html: bytes | str,
-    url: str,
-    *,
-    charset: str | None,
-    rules: Sequence[SiteRule] | None,
-    now: datetime | None,
-) -> Article:
+def _extract(html: bytes | str, url: str, *, charset: str | None,
+             rules: Sequence[SiteRule] | None, now: datetime | None) -> Article:
     text, encoding = decode_html(html, charset)
     doc = parse_html(text)
     meta = metadata.gather(doc)
@@ -77,23 +71,20 @@ def _extract(
     site = metadata.site_name(meta)
     h1 = next((t for t in (element_text(h) for h in doc.iter("h1")) if t), "")
 
-    title = (siterule.first_text(doc, rule.title) if rule else None) or headline.title(
-        meta, doc, site
-    )
+    title = (siterule.first_text(doc, rule.title) if rule else None) \
+        or headline.title(meta, doc, site)
     lead = siterule.first_text(doc, rule.lead) if rule and rule.lead else None
     published = siterule.first_date(doc, rule.published, tz, now) if rule else None
     published_from = "rule" if published else None
     if published is None:
-        published, published_from = metadata.dated(
-            meta, doc, url, which="published", tz=tz, now=now
-        )
+        published, published_from = metadata.dated(meta, doc, url, which="published", tz=tz,
+                                                    now=now)
     updated = siterule.first_date(doc, rule.updated, tz, now) if rule else None
     updated_from = "rule" if updated else None
     if updated is None:
         updated, updated_from = metadata.dated(meta, doc, url, which="updated", tz=tz, now=now)
     authors = tuple(
-        a
-        for t in (siterule.all_texts(doc, rule.authors) if rule else [])
+        a for t in (siterule.all_texts(doc, rule.authors) if rule else [])
         for a in metadata.split_names(t)
     )
     authors = metadata.clean_authors(list(authors), site) or metadata.authors(meta, doc, site)

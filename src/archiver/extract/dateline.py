@@ -33,9 +33,8 @@ _DATELINE = re.compile(
 _CITY_ONLY = re.compile(rf"^{_PLACE}$")
 
 
-def parse_dateline(
-    paragraph: str | None, *, agency: str | None = None, has_more: bool = True
-) -> Dateline | None:
+def parse_dateline(paragraph: str | None, *, agency: str | None = None,
+                   has_more: bool = True) -> Dateline | None:
     """The dateline opening ``paragraph``, or None when it does not open with one."""
     if not paragraph:
         return None
@@ -47,12 +46,8 @@ def parse_dateline(
         found = match.group("a1") or match.group("a2") or match.group("a3")
         bare_parens = match.group("a2") and not (date or match.group("s2"))
         if _is_place(place) and not bare_parens and (date is None or re.search(r"\d", date)):
-            return Dateline(
-                text=match.group(0).strip(),
-                place=place,
-                date=date,
-                agency=found.strip() if found else agency,
-            )
+            return Dateline(text=match.group(0).strip(), place=place, date=date,
+                            agency=found.strip() if found else agency)
     city = paragraph.strip()
     if has_more and len(city) <= 40 and _CITY_ONLY.match(city) and _is_place(city.strip(" .")):
         return Dateline(text=city, place=city.strip(" ."), date=None, agency=agency)

@@ -42,10 +42,8 @@ _MAX_LEAD = 1500
 _BLOCKISH = "//*[self::p or self::h2 or self::div or self::strong]"
 _CONTAINS = _BLOCKISH + "[string-length(.) < 4000][contains(normalize-space(.), $prefix)]"
 _SHOWN_HEADLINE = "//article//hgroup/*[self::h1 or self::h2]|//article//header//h2"
-_NOT_LEAD_PLACES = (
-    "ancestor::nav|ancestor::aside|ancestor::footer|ancestor::a|ancestor::li|"
-    "ancestor::button|ancestor::form|ancestor::h1|ancestor::h2|ancestor::h3"
-)
+_NOT_LEAD_PLACES = ("ancestor::nav|ancestor::aside|ancestor::footer|ancestor::a|ancestor::li|"
+                    "ancestor::button|ancestor::form|ancestor::h1|ancestor::h2|ancestor::h3")
 _PLACE_PREFIX = re.compile(r"^[^\W\d][\w .'-]{0,30}[.:–—-] ?$")
 
 
@@ -60,12 +58,8 @@ def title(meta: PageMeta, doc: HtmlElement, site: str | None) -> str | None:
         shown = next((element_text(h) for h in doc.xpath(_SHOWN_HEADLINE)), None)
         if shown and fold(shown) == fold(headline):
             return shown
-    raw = [
-        meta.first("og:title"),
-        headline,
-        meta.first("twitter:title"),
-        jsonld.text(article.get("name")),
-    ]
+    raw = [meta.first("og:title"), headline, meta.first("twitter:title"),
+           jsonld.text(article.get("name"))]
     candidates = [strip_suffix(c, site) for c in raw if c]
     if h1 is None:
         h1 = next((t for t in (element_text(h) for h in doc.iter("h1")) if t), None)
@@ -91,12 +85,8 @@ def strip_suffix(text: str | None, site: str | None) -> str | None:
     while len(parts) > 1:
         last = fold(parts[-1]).casefold()
         short = len(last) <= 40
-        if not (
-            last in names
-            or _DATE_LIKE.match(last)
-            or (short and _BY.match(last))
-            or any(short and (n in last or last in n) for n in names)
-        ):
+        if not (last in names or _DATE_LIKE.match(last) or (short and _BY.match(last))
+                or any(short and (n in last or last in n) for n in names)):
             break
         parts.pop()
         seps.pop()
@@ -171,6 +161,6 @@ def _visible_copy(doc: HtmlElement, desc: str) -> str | None:
             return text
         if text.endswith(desc) and _PLACE_PREFIX.match(text[: len(text) - len(desc)]):
             return text
-        if len(text) >= 60 and desc.startswith(text) and desc[len(text) :][:1] == " ":
+        if len(text) >= 60 and desc.startswith(text) and desc[len(text):][:1] == " ":
             return text  # the description runs on into the body
     return None

@@ -25,44 +25,15 @@ from archiver.extract.dates import parse_date
 from archiver.extract.text import fold
 
 _META_KEYS = ("property", "name", "itemprop", "http-equiv")
-_PUBLISHED_META = (
-    "article:published_time",
-    "og:article:published_time",
-    "datepublished",
-    "publishdate",
-    "publish-date",
-    "pubdate",
-    "parsely-pub-date",
-    "sailthru.date",
-    "dc.date.issued",
-    "dc.date",
-    "dcterms.date",
-    "date",
-    "article.published",
-    "og:published_time",
-    "published_time",
-    "date.release",
-)
-_UPDATED_META = (
-    "article:modified_time",
-    "og:updated_time",
-    "og:article:modified_time",
-    "datemodified",
-    "last-modified",
-    "dcterms.modified",
-    "article.updated",
-    "lastmod",
-)
-_AUTHOR_META = (
-    "author",
-    "article:author",
-    "dc.creator",
-    "parsely-author",
-    "sailthru.author",
-    "byl",
-    "og:article:author",
-    "dcterms.creator",
-)
+_PUBLISHED_META = ("article:published_time", "og:article:published_time", "datepublished",
+                   "publishdate", "publish-date", "pubdate", "parsely-pub-date",
+                   "sailthru.date", "dc.date.issued", "dc.date", "dcterms.date", "date",
+                   "article.published", "og:published_time", "published_time", "date.release")
+_UPDATED_META = ("article:modified_time", "og:updated_time", "og:article:modified_time",
+                 "datemodified", "last-modified", "dcterms.modified", "article.updated",
+                 "lastmod")
+_AUTHOR_META = ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author",
+                "byl", "og:article:author", "dcterms.creator")
 _URL_DATE = re.compile(
     r"/((?:19|20)\d\d)[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|$|[^0-9])"
     r"|[/-]((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?:\d{0,10})(?:[/.-]|$)"
@@ -82,17 +53,13 @@ _CONJUNCTION = re.compile(r"\s+(?:and|und|og|och|et|y|e|&)\s+")
 _NOT_A_NAME = ("http://", "https://", "@", "www.", "(")
 _AUTHOR_HREF = re.compile(
     r"/(?:authors?|autor(?:en|in)?|reporters?|journalists?|writers?|profiles?|people|staff|"
-    r"contributors?|redakteur\w*|columnists?|by)/",
-    re.IGNORECASE,
-)
+    r"contributors?|redakteur\w*|columnists?|by)/", re.IGNORECASE)
 _NAME_LINE = re.compile(r"^(?:[^\W\d_][\w'’.-]*[ /]?){1,8}$")
-_SOCIAL = re.compile(
-    r"(facebook|twitter|x\.com|instagram|linkedin|t\.me|youtube|tiktok)", re.IGNORECASE
-)
+_SOCIAL = re.compile(r"(facebook|twitter|x\.com|instagram|linkedin|t\.me|youtube|tiktok)",
+                     re.IGNORECASE)
 _BYLINE_PREFIX = re.compile(
     r"^\s*(?:by|von|par|por|di|door|av|af|od|от|автор[ы]?:?|written by|reporting by)\s+",
-    re.IGNORECASE,
-)
+    re.IGNORECASE)
 
 
 @dataclass
@@ -152,9 +119,8 @@ def site_name(meta: PageMeta) -> str | None:
 
 
 def description(meta: PageMeta) -> str | None:
-    return meta.first("og:description", "description", "twitter:description") or jsonld.text(
-        meta.article.get("description")
-    )
+    return (meta.first("og:description", "description", "twitter:description")
+            or jsonld.text(meta.article.get("description")))
 
 
 def dated(
@@ -246,10 +212,8 @@ def body_byline(doc: HtmlElement, body: list[str]) -> list[str]:
         return []
     for para in doc.xpath("//p[strong or b]"):
         text = fold(para.text_content())
-        if (
-            text in ends
-            and fold(" ".join(b.text_content() for b in para.xpath("strong|b"))) == text
-        ):
+        if text in ends and fold(" ".join(b.text_content() for b in para.xpath("strong|b"))) \
+                == text:
             return split_names(text.replace("/", ","))
     return []
 
@@ -287,7 +251,7 @@ def tags(meta: PageMeta) -> tuple[str, ...]:
     out: list[str] = []
     for v in values:
         if isinstance(v, str):
-            for part in v.split(",") if len(values) == 1 else [v]:
+            for part in (v.split(",") if len(values) == 1 else [v]):
                 t = fold(part)
                 if t and t not in out and len(t) <= 80:
                     out.append(t)
@@ -306,11 +270,8 @@ def paywalled(meta: PageMeta) -> bool:
 
 
 def language_hint(meta: PageMeta) -> str | None:
-    for value in (
-        meta.html_lang,
-        jsonld.text(meta.article.get("inLanguage")),
-        meta.first("content-language", "language", "og:locale", "dc.language"),
-    ):
+    for value in (meta.html_lang, jsonld.text(meta.article.get("inLanguage")),
+                  meta.first("content-language", "language", "og:locale", "dc.language")):
         if value:
             code = value.replace("_", "-").split("-")[0].strip().lower()
             if re.fullmatch(r"[a-z]{2,3}", code):

@@ -9,69 +9,17 @@ from lxml.html import HtmlElement
 
 _SPACE = re.compile(r"\s+")
 # elements whose text never belongs to an article body
-SKIP = frozenset(
-    {
-        "script",
-        "style",
-        "noscript",
-        "template",
-        "svg",
-        "button",
-        "form",
-        "iframe",
-        "select",
-        "input",
-        "textarea",
-        "object",
-        "video",
-        "audio",
-        "picture",
-        "img",
-        "figure",
-        "figcaption",
-        "nav",
-        "aside",
-        "footer",
-        "head",
-        "title",
-        "meta",
-        "link",
-        "canvas",
-    }
-)
+SKIP = frozenset({
+    "script", "style", "noscript", "template", "svg", "button", "form", "iframe", "select",
+    "input", "textarea", "object", "video", "audio", "picture", "img", "figure",
+    "figcaption", "nav", "aside", "footer", "head", "title", "meta", "link", "canvas",
+})
 # elements that end a paragraph
-BLOCKS = frozenset(
-    {
-        "p",
-        "div",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "li",
-        "ul",
-        "ol",
-        "blockquote",
-        "pre",
-        "section",
-        "article",
-        "header",
-        "main",
-        "table",
-        "tr",
-        "dl",
-        "dt",
-        "dd",
-        "br",
-        "hr",
-        "center",
-        "address",
-        "details",
-        "summary",
-    }
-)
+BLOCKS = frozenset({
+    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "pre",
+    "section", "article", "header", "main", "table", "tr", "dl", "dt", "dd", "br", "hr",
+    "center", "address", "details", "summary",
+})
 _MAX_TEXT = 2_000_000  # characters kept from one body
 
 
