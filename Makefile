@@ -36,6 +36,8 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/poll.py
 	$(BIN)/python bench/dedup.py
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/footprint.py
 	$(BIN)/python bench/search.py --n 100000
 
 clean:

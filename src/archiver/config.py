@@ -60,6 +60,9 @@ class DaemonSettings:
     poll_timeout: float = 900.0  # a poll that runs longer is cut short and recorded
     sitemap_depth: int = 2  # sitemap index levels followed
     sitemap_children: int = 20  # child sitemaps read per poll
+    # extraction worker processes (None: one per core; 0: extract in the polling thread)
+    extract_workers: int | None = None
+    extract_timeout: float = 20.0  # seconds one page's extraction may take; then it fails
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,6 +223,8 @@ def _daemon(data: object) -> DaemonSettings:
         poll_timeout=t.number("poll_timeout", d.poll_timeout, minimum=1),
         sitemap_depth=t.integer("sitemap_depth", d.sitemap_depth),
         sitemap_children=t.integer("sitemap_children", d.sitemap_children),
+        extract_workers=(t.integer("extract_workers", 0) if "extract_workers" in t.data else None),
+        extract_timeout=t.number("extract_timeout", d.extract_timeout, minimum=0.1),
     )
     t.check_unknown()
     return settings

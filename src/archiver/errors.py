@@ -16,7 +16,8 @@ to and carries on.
     │   └── RobotsDisallowed     robots.txt forbids the URL (or could not be read: 5xx)
     ├── ParseError           a listing or page could not be parsed
     │   ├── UnsafeXML            DTD/entity declarations in a feed or sitemap
-    │   └── NotAnArticle         a section page, video-only page or soft-404
+    │   ├── NotAnArticle         a section page, video-only page or soft-404
+    │   └── ExtractTimeout       a page's extraction ran past its time budget
     ├── StoreError           the archive database could not be opened or written
     ├── QueryError           a search query that cannot be run (friendly message)
     └── NotFound             `show` of an article that is not in the archive
@@ -112,6 +113,10 @@ class UnsafeXML(ParseError):
 
 class NotAnArticle(ParseError):
     kind = "not_article"
+
+
+class ExtractTimeout(ParseError):
+    kind = "extract_timeout"
 
 
 class StoreError(ArchiverError):

@@ -7,6 +7,7 @@ import fcntl
 import io
 import os
 import threading
+import zlib
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -36,6 +37,21 @@ from archiver.errors import StoreError
 from archiver.models import CaptureRef
 
 CLOSED_MODE = 0o444  # a file closed cleanly: read-only, so start-up repair skips it
+GZIP_LEVEL = 6  # warcio's own is 9: 1.6x the time for 0.5% smaller captures of real pages
+
+
+class _Member:
+    """One gzip member per record (what warcio writes), at ``GZIP_LEVEL``."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out = out
+        self.compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+
+    def write(self, data: bytes) -> None:
+        self.out.write(self.compressor.compress(data))
+
+    def flush(self) -> None:
+        self.out.write(self.compressor.flush())
 
 
 def _response_headers(headers: Sequence[tuple[str, str]], length: int) -> list[tuple[str, str]]:
@@ -192,7 +208,7 @@ class WarcWriter:
 
     def _write_one(self, handle: BinaryIO, record: ArcWarcRecord) -> tuple[int, int]:
         offset = handle.tell()
-        WARCWriter(handle, gzip=True, warc_version="1.1").write_record(record)
+        WARCWriter(_Member(handle), gzip=False, warc_version="1.1").write_record(record)
         return offset, handle.tell() - offset
 
     def _write_pair(

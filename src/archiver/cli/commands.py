@@ -428,36 +428,56 @@ def extract(
 
 @main.command()
 @click.option("--source", help="only the articles of this source")
+@click.option("--restart", is_flag=True, help="start over instead of resuming an interrupted run")
 @config_option
 @friendly
-def reextract(source: str | None, config_path: str | None) -> None:
-    """Run extraction again on the raw captures; add revisions where the text changed."""
+def reextract(source: str | None, restart: bool, config_path: str | None) -> None:
+    """Run extraction again on the raw captures; add revisions where the text changed.
+
+    Pages are extracted on every core ([daemon] extract_workers); an interrupted run is
+    resumed where it stopped by the next one with the same --source and rules."""
     from archiver.poll.reextract import capture_bytes
     from archiver.poll.reextract import reextract as run_reextract
+    from archiver.poll.workers import open_pool
     from archiver.store import Store
 
     config = _config(config_path)
     if source is not None:
         config.source(source)  # a typo is an error, not an empty run
     root = config.archive.captures
-    with Store(config.archive.path) as store:
-        store.migrate()
-        if sys.stderr.isatty():
-            from rich.progress import Progress
+    pool = open_pool(
+        config.daemon.extract_workers,
+        timeout=config.daemon.extract_timeout,
+        rules=config.rules,
+        prestart=True,
+    )
+    try:
+        with Store(config.archive.path) as store:
+            store.migrate()
+            run = functools.partial(
+                run_reextract,
+                store,
+                root,
+                source=source,
+                rules=config.rules,
+                pool=pool,
+                restart=restart,
+            )
+            if sys.stderr.isatty():
+                from archiver.cli.reextract_bar import reextract_bar
 
-            with Progress(transient=True) as bar:
-                task = bar.add_task("re-extracting", total=capture_bytes(root))
-                counts = run_reextract(
-                    store,
-                    root,
-                    source=source,
-                    rules=config.rules,
-                    progress=lambda n: bar.advance(task, n),
-                )
-        else:
-            counts = run_reextract(store, root, source=source, rules=config.rules)
+                with reextract_bar(capture_bytes(root)) as progress:
+                    counts = run(progress=progress)
+            else:
+                counts = run()
+    finally:
+        if pool is not None:
+            pool.close()
     order = ("new", "revision", "unchanged", "alias", "history", "skipped", "failed")
-    click.echo(", ".join(f"{k}: {counts.get(k, 0)}" for k in order))
+    line = ", ".join(f"{k}: {counts.get(k, 0)}" for k in order)
+    if counts.get("resumed"):
+        line += f" (resumed: {counts['resumed']} done before)"
+    click.echo(line)
 
 
 @main.command()

@@ -11,7 +11,8 @@ kind (``pagekind.py``). Only ``ParseError`` is raised.
 
 from __future__ import annotations
 
-from archiver.extract.core import extract, parse_html
+from typing import TYPE_CHECKING, Any
+
 from archiver.extract.dateline import parse_dateline
 from archiver.extract.decode import decode_html
 from archiver.extract.rules import SiteRule, builtin_rules, find_rule, rule_from_config
@@ -26,3 +27,16 @@ __all__ = [
     "parse_html",
     "rule_from_config",
 ]
+
+if TYPE_CHECKING:
+    from archiver.extract.core import extract, parse_html
+
+
+def __getattr__(name: str) -> Any:
+    """``extract`` and ``parse_html`` load the parser stack (trafilatura) on first use, so a
+    process that only needs site rules or datelines (the daemon's parent) never imports it."""
+    if name in ("extract", "parse_html"):
+        from archiver.extract import core
+
+        return getattr(core, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -24,6 +24,7 @@ ends at once when ``stop`` is set.
 from __future__ import annotations
 
 import http
+import io
 import random
 import ssl
 import threading
@@ -383,18 +384,19 @@ class Fetcher:
             if tally.bytes > raw_cap:
                 raise TooLarge(too_large)
 
-        body = bytearray()
+        # BytesIO hands its buffer over in getvalue() (no copy): the body is held once
+        body = io.BytesIO()
         try:
             reader = decoding_reader(RawReader(response.iter_raw(), on_chunk), coding, in_time)
-            while piece := reader.read(CHUNK):
-                body += piece
-                if len(body) > cap:
+            while piece := reader.read(min(CHUNK, cap + 1 - body.tell())):
+                body.write(piece)
+                if body.tell() > cap:
                     raise TooLarge(too_large)
                 if self.clock() > deadline:
                     raise _deadline_error(self.settings.timeout)
         except DecodeError as exc:
             raise ConnectFailed(f"{exc} (Content-Encoding: {coding})") from exc
-        return bytes(body)
+        return body.getvalue()
 
 
 # -- helpers ------------------------------------------------------------------------------

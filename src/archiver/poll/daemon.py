@@ -43,6 +43,7 @@ from archiver.models import PollReport
 from archiver.poll.pipeline import PollContext, poll_source
 from archiver.poll.schedule import next_check
 from archiver.poll.signals import Handler, handling, name_of
+from archiver.poll.workers import open_pool
 from archiver.store import Store
 from archiver.store.leases import Holder, Renewer, claim, release
 from archiver.timeutil import utcnow
@@ -63,6 +64,9 @@ class Daemon:
         self.fetcher = fetcher or Fetcher(config.http, stop=self.stop)
         self.captures = WarcWriter(config.archive.captures)
         self.logger = get_logger()
+        self.extractor = open_pool(
+            config.daemon.extract_workers, timeout=config.daemon.extract_timeout, rules=config.rules
+        )
         self.ctx = PollContext(
             store=self.store,
             fetcher=self.fetcher,
@@ -71,6 +75,7 @@ class Daemon:
             stop=self.stop,
             logger=self.logger,
             captures=self.captures,
+            extractor=self.extractor,
         )
         self._running: set[str] = set()
         self._lock = threading.Lock()
@@ -257,6 +262,8 @@ class Daemon:
 
     def _run(self) -> int:
         self.prepare()
+        if self.extractor is not None:
+            self.extractor.prestart()
         self._renewer = Renewer(self.store, self.holder)
         tick = self.config.daemon.tick
         self._scheduler.add_job(
@@ -308,6 +315,8 @@ class Daemon:
                 sources=",".join(left),
             )
         try:
+            if self.extractor is not None:
+                self.extractor.close()
             self.fetcher.close()
             self.captures.close()
         finally:

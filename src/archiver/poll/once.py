@@ -26,6 +26,7 @@ from archiver.fetch import Fetcher
 from archiver.logs import event, get_logger
 from archiver.models import Link, PollReport
 from archiver.poll.pipeline import PollContext, Progress, archive_link, poll_source
+from archiver.poll.workers import ExtractPool, open_pool
 from archiver.store import Store
 from archiver.store.leases import Holder, Renewer, SourceBusy, claim, release
 from archiver.timeutil import utcnow
@@ -71,6 +72,7 @@ def poll_now(
     fetcher = Fetcher(config.http, stop=stop)
     captures = WarcWriter(config.archive.captures)
     pool: ThreadPoolExecutor | None = None
+    extractor = _extract_pool(config)
     try:
         store.migrate()
         store.sync_sources(config.sources, utcnow())
@@ -84,6 +86,7 @@ def poll_now(
             captures=captures,
             logger=logger,
             progress=progress,
+            extractor=extractor,
         )
         mine: list[SourceConfig] = []
         for source in chosen:
@@ -120,9 +123,21 @@ def poll_now(
         if pool is not None:
             pool.shutdown(wait=not run.abandoned, cancel_futures=True)
         if not run.abandoned:
+            if extractor is not None:
+                extractor.close()
             fetcher.close()
             captures.close()
             store.close()
+
+
+def _extract_pool(config: Config) -> ExtractPool | None:
+    """The extraction workers of a poll, already starting in the background."""
+    return open_pool(
+        config.daemon.extract_workers,
+        timeout=config.daemon.extract_timeout,
+        rules=config.rules,
+        prestart=True,
+    )
 
 
 def _poll_one(

@@ -16,25 +16,29 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from archiver.capture import CaptureRef, WarcWriter
 from archiver.config import DaemonSettings, SourceConfig
 from archiver.dedup import canonical_url, guids_look_stable, link_identity
+from archiver.dedup.filing import StoryKeys
 from archiver.errors import (
     ArchiverError,
     HTTPStatusError,
     PrivateAddress,
     RobotsDisallowed,
 )
-from archiver.extract import SiteRule, extract
 from archiver.fetch import Fetcher
 from archiver.listings import parse_listing
-from archiver.listings.limits import check_tags
 from archiver.logs import event, get_logger
-from archiver.models import Fetched, Link, Listing, PollReport, RequestRecord
+from archiver.models import Article, Fetched, Link, Listing, PollReport, RequestRecord
 from archiver.poll.schedule import next_check
+from archiver.poll.workers import ExtractPool, ordered
 from archiver.store import LinkState, LinkUpdate, Store
 from archiver.timeutil import FUTURE_SLACK, utcnow
+
+if TYPE_CHECKING:
+    from archiver.extract.rules import SiteRule
 
 GIVE_UP_AFTER = 3  # an article page that failed this often is not fetched by plain polls
 RESUME_AFTER = 60.0  # seconds: a poll cut short by a stop is due again this soon
@@ -56,6 +60,8 @@ class PollContext:
     logger: logging.Logger = field(default_factory=get_logger)
     captures: WarcWriter | None = None  # raw capture of every response (None: off)
     progress: Progress | None = None  # told before each article page (a live display)
+    # extraction in worker processes, fed by fetching threads (None: in the polling thread)
+    extractor: ExtractPool | None = None
 
 
 def _outcome_of(exc: BaseException) -> str:
@@ -136,12 +142,18 @@ def poll_source(source: SourceConfig, ctx: PollContext) -> PollReport:
     new = failed = done = 0
     errors: list[str] = []
     batch = todo[: ctx.settings.max_articles]
-    for link, update in batch:
-        if ctx.stop.is_set() or time.monotonic() > deadline:
+    pages = ordered(
+        batch,
+        lambda item: fetch_page(item[0], source, ctx, item[1]),
+        pool=ctx.extractor,
+        should_stop=lambda: ctx.stop.is_set() or time.monotonic() > deadline,
+    )
+    for (link, _), page in pages:
+        if ctx.stop.is_set():  # pages in flight are not filed (nor counted as failures)
             break
         if ctx.progress is not None:
             ctx.progress(source.name, done, len(batch), link.url)
-        result, error = archive_link(link, source, ctx, update)
+        result, error = file_page(page, source, ctx)
         if result == "interrupted":
             break
         done += 1
@@ -344,30 +356,82 @@ def capture(
     )
 
 
+@dataclass(frozen=True)
+class Page:
+    """One article page fetched, captured and extracted, ready to be filed (or failed)."""
+
+    link: Link
+    update: LinkUpdate | None
+    t0: float
+    requests: tuple[RequestRecord, ...] = ()
+    fetched: Fetched | None = None
+    capture: CaptureRef | None = None
+    article: Article | None = None
+    keys: StoryKeys | None = None  # dedup keys, when the extraction worker computed them
+    error: str | None = None
+    gone: bool = False  # the site answered 404/410
+
+
+def extract_page(ctx: PollContext, fetched: Fetched) -> tuple[Article, StoryKeys | None]:
+    """Extraction in a worker process when the context has a pool, else right here."""
+    if ctx.extractor is not None:
+        return ctx.extractor.extract_keyed(
+            fetched.content, fetched.url, charset=fetched.charset, now=ctx.clock(), stop=ctx.stop
+        )
+    from archiver.extract.core import extract
+
+    return extract(
+        fetched.content,
+        fetched.url,
+        charset=fetched.charset,
+        rules=ctx.rules or None,
+        now=ctx.clock(),
+    ), None
+
+
+def fetch_page(
+    link: Link, source: SourceConfig, ctx: PollContext, update: LinkUpdate | None = None
+) -> Page:
+    """Fetch, capture and extract one article page (no archive write but the capture);
+    safe to run on several threads at once."""
+    t0 = time.monotonic()
+    requests: tuple[RequestRecord, ...] = ()
+    fetched = ref = None
+    try:
+        fetched = ctx.fetcher.get(link.url, kind="page")
+        requests = fetched.requests
+        previous = ctx.store.last_capture(canonical_url(fetched.url))
+        ref = capture(ctx, fetched, source.name, previous)
+        article, keys = extract_page(ctx, fetched)
+    except ArchiverError as exc:
+        gone = isinstance(exc, HTTPStatusError) and exc.status in (404, 410)
+        requests = requests or getattr(exc, "requests", ())
+        return Page(link, update, t0, requests, fetched, ref, error=str(exc), gone=gone)
+    except Exception as exc:  # a bad page (or a parser bug) is recorded, never stops its source
+        error = f"{type(exc).__name__}: {exc}"[:500]
+        return Page(link, update, t0, requests, fetched, ref, error=error)
+    return Page(link, update, t0, requests, fetched, ref, article=article, keys=keys)
+
+
 def archive_link(
     link: Link, source: SourceConfig, ctx: PollContext, update: LinkUpdate | None = None
 ) -> tuple[str, str | None]:
     """Fetch, capture, extract and store one article page; returns the outcome
     ("new" | "revision" | "unchanged" | "alias" | "skipped" | "gone" | "failed") and an
     error. "gone": a revisit found the archived story removed from its site."""
-    t0 = time.monotonic()
+    return file_page(fetch_page(link, source, ctx, update), source, ctx)
+
+
+def file_page(page: Page, source: SourceConfig, ctx: PollContext) -> tuple[str, str | None]:
+    """Store what ``fetch_page`` got (one transaction), or record its failure; log it."""
     store = ctx.store
-    requests: tuple[RequestRecord, ...] = ()
-    outcome, error, url, gone = "failed", None, link.url, False
-    link_key = canonical_url(link.url)
+    update, article, fetched = page.update, page.article, page.fetched
+    outcome, error, url = "failed", page.error, page.link.url
+    link_key = canonical_url(page.link.url)
     try:
-        fetched = ctx.fetcher.get(link.url, kind="page")
-        requests = fetched.requests
-        ref = capture(ctx, fetched, source.name, store.last_capture(canonical_url(fetched.url)))
-        check_tags(fetched.content, fetched.url)  # a tag no parser could afford: refused
-        article = extract(
-            fetched.content,
-            fetched.url,
-            charset=fetched.charset,
-            rules=ctx.rules or None,
-            now=ctx.clock(),
-        )
-        if article.page_kind != "article":
+        if article is None or fetched is None:
+            pass
+        elif article.page_kind != "article":
             outcome, error = "skipped", f"not an article ({article.page_kind})"
             if update is not None and update.revisited:
                 store.remember_link(update, source=source.name, seen_at=ctx.clock())
@@ -379,22 +443,21 @@ def archive_link(
                 source=source.name,
                 fetched_url=fetched.url,
                 seen_at=ctx.clock(),
-                capture=ref,
+                capture=page.capture,
                 link=update,
+                keys=page.keys,
             )
             outcome = saved.outcome
     except ArchiverError as exc:
-        requests = requests or getattr(exc, "requests", ())
         error = str(exc)
-        gone = isinstance(exc, HTTPStatusError) and exc.status in (404, 410)
-    except Exception as exc:  # a bad page (or a parser bug) is recorded, never stops its source
+    except Exception as exc:  # a page the store cannot file is recorded, never stops its source
         error = f"{type(exc).__name__}: {exc}"[:500]
     if outcome == "failed" and ctx.stop.is_set():
         outcome = "interrupted"  # the page in flight when told to stop: not its failure
-    store.record_fetches(source.name, requests)
+    store.record_fetches(source.name, page.requests)
     if outcome == "failed" and update is not None and update.revisited:
         # a story gone since (404/410) is marked so; the ladder moves on all the same
-        if gone and store.mark_gone(link_key, ctx.clock()):
+        if page.gone and store.mark_gone(link_key, ctx.clock()):
             outcome = "gone"
         store.remember_link(update, source=source.name, seen_at=ctx.clock())
     elif outcome in ("failed", "skipped"):
@@ -410,7 +473,7 @@ def archive_link(
         source=source.name,
         url=url,
         outcome=outcome,
-        ms=int((time.monotonic() - t0) * 1000),
+        ms=int((time.monotonic() - page.t0) * 1000),
         error=error,
     )
     return outcome, error

@@ -26,6 +26,7 @@ import sqlite_utils
 
 from archiver.config import SourceConfig
 from archiver.dedup import DEFAULT_MAX_DISTANCE, canonical_url, story_keys
+from archiver.dedup.filing import StoryKeys
 from archiver.errors import NotFound, StoreError
 from archiver.models import Article, CaptureRef, RequestRecord
 from archiver.store import schema
@@ -419,13 +420,16 @@ class Store:
         capture: CaptureRef | None = None,
         link: LinkUpdate | None = None,
         max_distance: int = DEFAULT_MAX_DISTANCE,
+        keys: StoryKeys | None = None,
     ) -> Saved:
         """File one extracted page in one transaction: the article row (new, revised,
         unchanged or an alias), its URLs, its revision and capture pointer, the FTS rows,
-        and the listing entry it came from (``link``). See ``store.versions``."""
+        and the listing entry it came from (``link``). See ``store.versions``. ``keys``:
+        the page's dedup keys when already computed (by an extraction worker)."""
         seen_at = seen_at or utcnow()
         row = article_row(article, source=source, fetched_url=fetched_url, seen_at=seen_at)
-        keys = story_keys(article, fetched_url)
+        if keys is None or keys.url != article.url:
+            keys = story_keys(article, fetched_url)
         with self.transaction() as conn:
             saved = save_version(
                 conn, row, keys, seen_at=seen_at, capture=capture, max_distance=max_distance

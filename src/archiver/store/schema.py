@@ -237,10 +237,28 @@ def _m6_leases(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m7_reextract_progress(db: sqlite_utils.Database) -> None:
+    """How far an ``archiver reextract`` run got, so an interrupted one resumes there."""
+    db.table("reextract_runs").create(
+        {
+            "id": int,
+            "scope": str,  # the --source filter and the rules, as one key
+            "started_at": str,
+            "updated_at": str,
+            "finished_at": str,
+            "file": str,  # the last capture filed: its WARC file and offset
+            "offset": int,
+            "done": int,  # captures handled so far
+        },
+        pk="id",
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "core: sources, articles + FTS5, fetches, failures", _m1_core),
     (2, "versions: article_urls, revisions, link_keys, simhash bands", _m2_versions),
     (3, "FTS re-indexed on text updates only; index on source, published", _m3_lean_updates),
     (4, "articles.gone_at: stories removed from their site", _m4_gone),
     (6, "leases: one poller per source at a time", _m6_leases),
+    (7, "reextract_runs: where an interrupted re-extraction resumes", _m7_reextract_progress),
 ]

@@ -1,0 +1,389 @@
+"""ExtractPool: page extraction in worker processes, each page under a hard time budget.
+
+The polling threads fetch and capture; ``ExtractPool.extract()`` hands the page bytes to an
+idle worker process and blocks for the ``Article`` (a frozen dataclass, pickled back). A
+page whose extraction runs past ``timeout`` seconds has its worker killed (a regex that
+backtracks, a pathological tree: nothing in a worker can outlive its budget) and replaced;
+the page fails with ``ExtractTimeout`` and the poll goes on. A worker that dies (a segfault
+in a C parser, the OOM killer) costs that one page too.
+
+Workers are forked from a ``forkserver`` that imported the extractor once, so each worker
+starts with the parser stack (lxml, trafilatura and its data) already loaded and shares its
+pages with its siblings, while the parent, the daemon that polls and writes, never imports
+it. Workers start when first needed. ``ordered()`` runs the fetching side concurrently
+while the caller files the results one at a time, in order (one writer, the same order as
+a single-threaded poll).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import multiprocessing as mp
+import os
+import queue
+import signal
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from archiver import errors
+from archiver.dedup import canonical_url
+from archiver.dedup.filing import StoryKeys, story_keys
+from archiver.errors import ExtractTimeout, ParseError
+from archiver.models import Article
+
+if TYPE_CHECKING:
+    from archiver.extract.rules import SiteRule
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# what a worker runs per page: (body, url, charset, now, rules) -> Article
+Target = Callable[[bytes, str, "str | None", "datetime | None", "Sequence[SiteRule]"], Article]
+
+PRELOAD = "archiver.poll.warmup"  # imported once by the forkserver, inherited by workers
+START_TIMEOUT = 120.0  # seconds a new worker may take to come up (the first warms the server)
+SLICE = 0.25  # seconds between two looks at the stop event while a page is extracted
+
+
+def extract_job(
+    body: bytes,
+    url: str,
+    charset: str | None,
+    now: datetime | None,
+    rules: Sequence[SiteRule],
+) -> Article:
+    """The default worker target: ``archiver.extract.extract`` on one page."""
+    from archiver.extract.core import extract
+
+    return extract(body, url, charset=charset, rules=rules or None, now=now)
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover (not Linux)
+        return max(1, os.cpu_count() or 1)
+
+
+def worker_count(configured: int | None) -> int:
+    """``[daemon] extract_workers``: None means one per core, 0 means no worker processes."""
+    return cores() if configured is None else max(0, configured)
+
+
+def _serve(conn: Connection, target: Target, rules: Sequence[SiteRule]) -> None:
+    """A worker's loop: a job in, ("ok", Article) or ("err", type name, message) out."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    try:
+        conn.send("ready")  # a page's budget starts once its worker is up, not before
+    except (EOFError, OSError):
+        return
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        body, url, charset, now = job
+        reply: tuple[Any, ...]
+        try:
+            reply = ("ok", *_keyed(target(body, url, charset, now, rules), url))
+        except Exception as exc:  # every failure goes back as one page's error
+            reply = ("err", type(exc).__name__, str(exc), isinstance(exc, errors.ArchiverError))
+        try:
+            conn.send(reply)
+        except (EOFError, OSError):
+            return
+        except Exception as exc:  # an Article that cannot be pickled (a bug): say so
+            conn.send(("err", type(exc).__name__, f"result not sendable: {exc}", False))
+
+
+def _keyed(article: Article, fetched_url: str) -> tuple[Article, StoryKeys | None]:
+    """An article filed under its canonical URL, with the keys dedup files it by (content
+    hash, SimHash: pure, and a fifth of the parent's work per article if left to it)."""
+    if article.page_kind != "article":
+        return article, None
+    article = dataclasses.replace(article, url=canonical_url(fetched_url, article.canonical_url))
+    return article, story_keys(article, fetched_url)
+
+
+def _rebuild(name: str, message: str, expected: bool) -> Exception:
+    """The worker's exception as the parent raises it (the same error tree)."""
+    if expected:
+        cls = getattr(errors, name, None)
+        if isinstance(cls, type) and issubclass(cls, ParseError):
+            return cls(message)
+        return ParseError(message)
+    builtin = {"RecursionError": RecursionError, "MemoryError": MemoryError}
+    if name in builtin:
+        return builtin[name](message)
+    return ParseError(f"{name}: {message}")
+
+
+@dataclass
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+
+
+class ExtractPool:
+    """``size`` extraction processes shared by every polling thread. Thread-safe."""
+
+    def __init__(
+        self,
+        size: int,
+        *,
+        timeout: float = 20.0,
+        rules: Sequence[SiteRule] = (),
+        target: Target = extract_job,
+    ) -> None:
+        if size < 1:
+            raise ValueError("an ExtractPool needs at least one worker")
+        self.size = size
+        self.timeout = timeout
+        self.rules = tuple(rules)
+        self.target = target
+        self._mp = mp.get_context("forkserver")
+        self._mp.set_forkserver_preload([PRELOAD])
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._lock = threading.Lock()
+        self._live: list[_Worker] = []
+        self._closed = False
+        self._starting = 0  # workers being started (outside the lock)
+        self.replaced = 0  # workers killed for running past the budget or found dead
+        # the fetching side: enough threads to keep every worker busy while one fetches
+        self.threads = ThreadPoolExecutor(max_workers=size + 1, thread_name_prefix="article")
+
+    # ---- workers
+
+    def _start(self) -> _Worker:
+        parent, child = self._mp.Pipe(duplex=True)
+        process = self._mp.Process(
+            target=_serve, args=(child, self.target, self.rules), name="archiver-extract"
+        )
+        process.daemon = True
+        process.start()
+        child.close()
+        try:
+            if not parent.poll(START_TIMEOUT) or parent.recv() != "ready":
+                raise EOFError("no word from it")
+        except (EOFError, OSError) as exc:
+            process.kill()
+            process.join(5)
+            parent.close()
+            raise ParseError(f"an extraction worker did not start: {exc}") from None
+        return _Worker(process, parent)
+
+    def _acquire(self) -> _Worker:
+        while True:
+            with self._lock:
+                if self._closed:
+                    raise ParseError("the extraction pool is closed")
+                try:
+                    return self._idle.get_nowait()
+                except queue.Empty:
+                    pass
+                grow = len(self._live) + self._starting < self.size
+                if grow:
+                    self._starting += 1
+            if grow:
+                return self._grow()
+            with contextlib.suppress(queue.Empty):
+                return self._idle.get(timeout=SLICE)
+
+    def _grow(self) -> _Worker:
+        """Start one more worker (a slot was reserved); no lock is held while it starts, so
+        ``close()`` never waits for a worker coming up."""
+        try:
+            worker = self._start()
+        finally:
+            with self._lock:
+                self._starting -= 1
+        with self._lock:
+            if not self._closed:
+                self._live.append(worker)
+                return worker
+        self._stop_worker(worker)
+        raise ParseError("the extraction pool is closed")
+
+    def prestart(self) -> None:
+        """Start the workers now, in the background (a poll's first pages need not wait)."""
+        threading.Thread(target=self._fill, name="extract-prestart", daemon=True).start()
+
+    def _fill(self) -> None:
+        for _ in range(self.size):
+            with self._lock:
+                if self._closed or len(self._live) + self._starting >= self.size:
+                    return
+                self._starting += 1
+            try:
+                worker = self._grow()
+            except ParseError:
+                return  # closed, or it would not start: the first page tries again, says why
+            self._idle.put(worker)
+
+    def _release(self, worker: _Worker) -> None:
+        self._idle.put(worker)
+
+    def _discard(self, worker: _Worker) -> None:
+        """Kill a worker that overran or broke; the next job starts a fresh one."""
+        with contextlib.suppress(OSError, ValueError):
+            worker.process.kill()
+        worker.process.join(5)
+        worker.conn.close()
+        with self._lock:
+            if worker in self._live:
+                self._live.remove(worker)
+            self.replaced += 1
+
+    def workers_pids(self) -> list[int]:
+        with self._lock:
+            return [w.process.pid for w in self._live if w.process.pid is not None]
+
+    # ---- the one call
+
+    def extract(
+        self,
+        body: bytes,
+        url: str,
+        *,
+        charset: str | None = None,
+        now: datetime | None = None,
+        stop: threading.Event | None = None,
+    ) -> Article:
+        """Extract one page in a worker; raises ``ParseError`` (``ExtractTimeout`` past the
+        budget, or when ``stop`` is set meanwhile), like ``extract()`` itself would. An
+        article comes back with ``url`` set to its canonical URL."""
+        return self.extract_keyed(body, url, charset=charset, now=now, stop=stop)[0]
+
+    def extract_keyed(
+        self,
+        body: bytes,
+        url: str,
+        *,
+        charset: str | None = None,
+        now: datetime | None = None,
+        stop: threading.Event | None = None,
+    ) -> tuple[Article, StoryKeys | None]:
+        """``extract()`` and, for an article, its dedup keys computed in the worker too."""
+        worker = self._acquire()
+        try:
+            worker.conn.send((body, url, charset, now))
+            deadline = time.monotonic() + self.timeout
+            while not worker.conn.poll(min(SLICE, max(0.0, deadline - time.monotonic()))):
+                if time.monotonic() >= deadline:
+                    raise ExtractTimeout(
+                        f"extraction ran past its {self.timeout:g} s budget (worker replaced)"
+                    )
+                if stop is not None and stop.is_set():
+                    raise ExtractTimeout("extraction abandoned: stopping")
+            reply = worker.conn.recv()
+        except ExtractTimeout:
+            self._discard(worker)
+            raise
+        except (EOFError, OSError) as exc:
+            self._discard(worker)
+            code = worker.process.exitcode
+            raise ParseError(f"the extraction worker died ({exc or 'exit ' + str(code)})") from None
+        except BaseException:
+            self._discard(worker)
+            raise
+        self._release(worker)
+        if reply[0] == "ok":
+            return reply[1], reply[2]
+        raise _rebuild(reply[1], reply[2], reply[3])
+
+    def close(self) -> None:
+        """Stop the workers (each finishes the page it is on, briefly, or is killed)."""
+        with self._lock:
+            self._closed = True
+            live, self._live = self._live, []
+        self.threads.shutdown(wait=False, cancel_futures=True)
+        for worker in live:
+            self._stop_worker(worker)
+
+    @staticmethod
+    def _stop_worker(worker: _Worker) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            worker.conn.send(None)
+        worker.process.join(2)
+        if worker.process.is_alive():
+            worker.process.kill()
+            worker.process.join(2)
+        worker.conn.close()
+
+    def __enter__(self) -> ExtractPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_pool(
+    configured: int | None,
+    *,
+    timeout: float,
+    rules: Sequence[SiteRule] = (),
+    prestart: bool = False,
+) -> ExtractPool | None:
+    """The pool ``[daemon] extract_workers`` asks for, or None for in-thread extraction;
+    ``prestart``: its workers start now, in the background, rather than at the first page."""
+    size = worker_count(configured)
+    if not size:
+        return None
+    pool = ExtractPool(size, timeout=timeout, rules=rules)
+    if prestart:
+        pool.prestart()
+    return pool
+
+
+def ordered(
+    items: Iterable[T],
+    work: Callable[[T], R],
+    *,
+    pool: ExtractPool | None,
+    should_stop: Callable[[], bool],
+) -> Iterator[tuple[T, R]]:
+    """``(item, work(item))`` in the order of ``items``. With a pool, up to ``size + 1``
+    items are worked on at once on its threads while the caller consumes the results in
+    order; ``should_stop`` is asked before each item is started (nothing after it starts)."""
+    if pool is None:
+        for item in items:
+            if should_stop():
+                return
+            yield item, work(item)
+        return
+    window: deque[tuple[T, Future[R]]] = deque()
+    source = iter(items)
+    exhausted = False
+    try:
+        while True:
+            while not exhausted and len(window) < pool.size + 1:
+                item = next(source, _END)
+                if item is _END or should_stop():
+                    exhausted = True
+                    break
+                window.append((item, pool.threads.submit(work, item)))
+            if not window:
+                return
+            item, future = window.popleft()
+            yield item, future.result()
+    finally:
+        for _, future in window:  # the caller stopped early: let started work finish
+            future.cancel()
+        for _, future in window:
+            with contextlib.suppress(BaseException):
+                future.result()
+
+
+_END: Any = object()
