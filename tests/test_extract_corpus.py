@@ -18,8 +18,9 @@ SCORER = SHARED / "tools" / "score_extraction.py"
 
 pytestmark = [
     pytest.mark.corpus,
-    pytest.mark.skipif(not (MANIFEST.exists() and SCORER.exists()),
-                       reason="../shared corpus or scorer is absent"),
+    pytest.mark.skipif(
+        not (MANIFEST.exists() and SCORER.exists()), reason="../shared corpus or scorer is absent"
+    ),
 ]
 
 # reached when written: body 0.941, title 0.933, published 1.000, authors 0.916, lead 0.800

@@ -7,23 +7,31 @@ import codecs
 from archiver.extract import decode_html, extract
 
 RU_TITLE = "Движение открывается от Можайского до Новорижского шоссе"
-RU_BODY = ("МОСКВА, 29 июня. /ТАСС/. Движение по новому участку кольцевой дороги открывается в "
-           "понедельник, сообщили в госкомпании. Работы на участке продолжались два года, "
-           "и теперь водители смогут объехать город без заторов.")
+RU_BODY = (
+    "МОСКВА, 29 июня. /ТАСС/. Движение по новому участку кольцевой дороги открывается в "
+    "понедельник, сообщили в госкомпании. Работы на участке продолжались два года, "
+    "и теперь водители смогут объехать город без заторов."
+)
 ZH_TITLE = "北京市发布暴雨蓝色预警"
-ZH_BODY = ("北京，8月20日电 北京市气象台今天下午发布暴雨蓝色预警，预计今天夜间到明天白天，"
-           "本市大部分地区将出现中到大雨，局地暴雨。气象部门提醒市民注意出行安全，"
-           "远离河道和低洼地区。相关部门已经做好防汛准备工作。")
-FR_BODY = ("PARIS (AFP) - Le café de la gare a rouvert ses portes lundi après des mois de "
-           "travaux, a annoncé la mairie, précisant que la façade rénovée sera éclairée dès "
-           "l'été. « Nous sommes très heureux », a déclaré le gérant à l'AFP.")
+ZH_BODY = (
+    "北京，8月20日电 北京市气象台今天下午发布暴雨蓝色预警，预计今天夜间到明天白天，"
+    "本市大部分地区将出现中到大雨，局地暴雨。气象部门提醒市民注意出行安全，"
+    "远离河道和低洼地区。相关部门已经做好防汛准备工作。"
+)
+FR_BODY = (
+    "PARIS (AFP) - Le café de la gare a rouvert ses portes lundi après des mois de "
+    "travaux, a annoncé la mairie, précisant que la façade rénovée sera éclairée dès "
+    "l'été. « Nous sommes très heureux », a déclaré le gérant à l'AFP."
+)
 
 
 def page(title: str, body: str, meta_charset: str | None = None) -> str:
     meta = f'<meta charset="{meta_charset}">' if meta_charset else ""
     paragraphs = "".join(f"<p>{body}</p>" for _ in range(3))
-    return (f"<!DOCTYPE html><html><head>{meta}<title>{title}</title></head>"
-            f"<body><article><h1>{title}</h1>{paragraphs}</article></body></html>")
+    return (
+        f"<!DOCTYPE html><html><head>{meta}<title>{title}</title></head>"
+        f"<body><article><h1>{title}</h1>{paragraphs}</article></body></html>"
+    )
 
 
 def test_windows_1251_from_the_http_charset() -> None:

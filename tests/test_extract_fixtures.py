@@ -38,7 +38,11 @@ def test_fixture_page(page: Path) -> None:
             else:
                 assert got is not None
                 assert (got.text, got.place, got.date, got.agency) == (
-                    want["text"], want["place"], want["date"], want["agency"])
+                    want["text"],
+                    want["place"],
+                    want["date"],
+                    want["agency"],
+                )
         elif key in ("published", "updated"):
             got_dt = getattr(article, key)
             assert got_dt is not None and got_dt.tzinfo is not None
@@ -66,7 +70,10 @@ def test_tass_seed_fields_exactly() -> None:
     assert "All news" not in article.body and article.title != "All news"
     assert article.dateline is not None
     assert (article.dateline.place, article.dateline.date, article.dateline.agency) == (
-        "BAKU", "January 30", "TASS")
+        "BAKU",
+        "January 30",
+        "TASS",
+    )
     assert article.published is not None
     assert article.published.isoformat().startswith("2021-01-30T")
     assert article.published.utcoffset() == timedelta(hours=3)  # Moscow time

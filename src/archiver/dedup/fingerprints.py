@@ -91,8 +91,5 @@ def substantive_change(
     )
 
 
-# --------------------------------------------------------------------------- SimHash
-
-
 def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -8,8 +8,6 @@ from datetime import UTC, datetime
 from archiver.dedup.fingerprints import normalize_text, sha256_hex
 from archiver.dedup.urls import canonical_link
 
-# --------------------------------------------------------------------------- link identity
-
 
 def guids_look_stable(guids: Iterable[str | None]) -> bool:
     """Whether a listing's GUIDs can identify its items: some given, and all distinct.
@@ -65,6 +63,3 @@ def link_identity(
         return f"hash:{prefix}{sha256_hex(key)}"
     raw = f"{url.strip() if isinstance(url, str) else ''}\x1f{guid_text}"
     return f"raw:{sha256_hex(raw)}"
-
-
-# --------------------------------------------------------------------------- text identity

@@ -10,14 +10,16 @@ import lxml.html
 from lxml import etree
 
 from archiver.errors import ParseError
-from archiver.extract import generic, headline, metadata, siterule
+from archiver.extract import boilerplate, generic, headline, metadata, siterule
 from archiver.extract.dateline import parse_dateline
 from archiver.extract.dates import zone
 from archiver.extract.decode import decode_html
 from archiver.extract.language import language
+from archiver.extract.limits import cap_attributes, cap_depth, without_controls
+from archiver.extract.pagedate import htmldate_published, original_url
 from archiver.extract.pagekind import page_kind
 from archiver.extract.rules import SiteRule, choose_rule
-from archiver.extract.text import element_text
+from archiver.extract.text import element_text, word_count
 from archiver.models import Article
 
 MAX_CHARS = 20_000_000  # decoded characters parsed from one page
@@ -47,8 +49,9 @@ def extract(
 
 
 def parse_html(text: str) -> lxml.html.HtmlElement:
-    """The lxml tree of a page (the one parse extraction makes)."""
-    text = _XML_DECL.sub("", text[:MAX_CHARS], count=1)
+    """The lxml tree of a page (the one parse extraction makes), within the limits of
+    ``limits.py`` (attributes per tag, nesting depth)."""
+    text = cap_attributes(without_controls(_XML_DECL.sub("", text[:MAX_CHARS], count=1)))
     if not text.strip():
         raise ParseError("empty page")
     try:
@@ -57,34 +60,49 @@ def parse_html(text: str) -> lxml.html.HtmlElement:
         raise ParseError(f"not an HTML page: {exc}") from None
     if doc is None or not isinstance(doc.tag, str):
         raise ParseError("not an HTML page")
+    cap_depth(doc)
     return doc
 
 
-def _extract(html: bytes | str, url: str, *, charset: str | None,
-             rules: Sequence[SiteRule] | None, now: datetime | None) -> Article:
+def _extract(
+    html: bytes | str,
+    url: str,
+    *,
+    charset: str | None,
+    rules: Sequence[SiteRule] | None,
+    now: datetime | None,
+) -> Article:
     text, encoding = decode_html(html, charset)
     doc = parse_html(text)
+    page_url = original_url(url)  # a web-archive copy is dated by its original's URL
     meta = metadata.gather(doc)
     canonical = metadata.canonical_url(meta)
-    rule = choose_rule(rules, url, canonical, meta.first("og:url"))
+    rule = choose_rule(rules, page_url, canonical, meta.first("og:url"))
     tz = zone(rule.timezone) if rule else None
     site = metadata.site_name(meta)
     h1 = next((t for t in (element_text(h) for h in doc.iter("h1")) if t), "")
 
-    title = (siterule.first_text(doc, rule.title) if rule else None) \
-        or headline.title(meta, doc, site)
+    title = (siterule.first_text(doc, rule.title) if rule else None) or headline.title(
+        meta, doc, site
+    )
     lead = siterule.first_text(doc, rule.lead) if rule and rule.lead else None
     published = siterule.first_date(doc, rule.published, tz, now) if rule else None
     published_from = "rule" if published else None
     if published is None:
-        published, published_from = metadata.dated(meta, doc, url, which="published", tz=tz,
-                                                    now=now)
+        published, published_from = metadata.dated(
+            meta, doc, page_url, which="published", tz=tz, now=now
+        )
+    if published_from in (None, "time", "url"):  # nothing structured: ask htmldate
+        found = htmldate_published(doc, page_url, tz=tz, now=now, size=len(text))
+        if found is not None and not (published and published.date() == found.date()):
+            published, published_from = found, "htmldate"
     updated = siterule.first_date(doc, rule.updated, tz, now) if rule else None
     updated_from = "rule" if updated else None
     if updated is None:
-        updated, updated_from = metadata.dated(meta, doc, url, which="updated", tz=tz, now=now)
+        updated, updated_from = metadata.dated(meta, doc, page_url, which="updated", tz=tz, now=now)
     authors = tuple(
-        a for t in (siterule.all_texts(doc, rule.authors) if rule else [])
+        a
+        for t in (siterule.all_texts(doc, rule.authors) if rule else [])
         for a in metadata.split_names(t)
     )
     authors = metadata.clean_authors(list(authors), site) or metadata.authors(meta, doc, site)
@@ -104,18 +122,20 @@ def _extract(html: bytes | str, url: str, *, charset: str | None,
             body, extractor = json_body, "jsonld"
         else:
             body, extractor = generic.trafilatura_body(doc, url), "generic"
-    body = generic.clean(body)
+    body = boilerplate.strip(generic.clean(body), rule.name if rule else None)
     if body and title and body[0] == title:
         body = body[1:]
     if lead is None and body and not (rule and rule.lead):
         lead = headline.lead_from_first_paragraph(meta, body[0])
 
+    if lead:  # screen-reader labels inside the lead go too; a promo is no lead
+        lead = next(iter(boilerplate.strip([lead], rule.name if rule else None)), None)
     if body and (not authors or all(metadata.is_site(a, site) for a in authors)):
         authors = metadata.clean_authors(metadata.body_byline(doc, body), site) or authors
     agency = rule.agency if rule else None
     dateline = parse_dateline(body[0] if body else None, agency=agency, has_more=len(body) > 1)
     body_text = "\n\n".join(body)
-    words = len(body_text.split())
+    words = word_count(body_text)  # a CJK character counts as a word
     return Article(
         url=url,
         title=title,

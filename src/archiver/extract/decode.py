@@ -87,7 +87,7 @@ def decode_html(data: bytes | str, charset: str | None = None) -> tuple[str, str
     for bom, name in _BOMS:
         if data.startswith(bom):
             try:  # the utf-16/32 codecs read and drop their BOM themselves
-                return (data[len(bom):] if name == "utf-8" else data).decode(name), name
+                return (data[len(bom) :] if name == "utf-8" else data).decode(name), name
             except UnicodeDecodeError:
                 break
     try:

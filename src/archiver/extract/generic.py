@@ -51,8 +51,14 @@ def trafilatura_body(doc: HtmlElement, url: str) -> list[str]:
     """Paragraphs trafilatura finds in the tree (which it changes: call it last)."""
     try:
         result = trafilatura.bare_extraction(
-            doc, url=url, with_metadata=False, include_comments=False, include_tables=True,
-            include_images=False, include_links=False, deduplicate=False,
+            doc,
+            url=url,
+            with_metadata=False,
+            include_comments=False,
+            include_tables=True,
+            include_images=False,
+            include_links=False,
+            deduplicate=False,
         )
     except (ValueError, TypeError, AttributeError, RecursionError, IndexError, KeyError):
         return []

@@ -17,10 +17,17 @@ import re
 from lxml.html import HtmlElement
 
 from archiver.extract import jsonld
+from archiver.extract.limits import xml_safe
 from archiver.extract.metadata import PageMeta, description
 from archiver.extract.text import element_text, fold
 
-_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|»|/|\*)\s+|\s*[｜]\s*")
+# (?<!\s): a search tries a whitespace run once, not at each of its spaces
+# "…英雄的城！-新华网": a site name glued on after a dash, in a script without spaces
+_GLUED_SUFFIX = re.compile(
+    r"[-_|｜—–](?P<site>[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]{2,8}"
+    r"(?:网|網|社|报|報|新闻|新聞|뉴스|ニュース))$"
+)
+_SEPARATORS = re.compile(r"(?<!\s)\s++(?:\||-|–|—|::|·|»|/|\*)\s++|(?<!\s)\s*+[｜]\s*+")
 _BY = re.compile(r"^(?:by|von|par|por)\s", re.IGNORECASE)
 _DATE_LIKE = re.compile(r"^[\d./\- ]{6,12}$")
 _LEAD_CLASS = re.compile(
@@ -42,8 +49,11 @@ _MAX_LEAD = 1500
 _BLOCKISH = "//*[self::p or self::h2 or self::div or self::strong]"
 _CONTAINS = _BLOCKISH + "[string-length(.) < 4000][contains(normalize-space(.), $prefix)]"
 _SHOWN_HEADLINE = "//article//hgroup/*[self::h1 or self::h2]|//article//header//h2"
-_NOT_LEAD_PLACES = ("ancestor::nav|ancestor::aside|ancestor::footer|ancestor::a|ancestor::li|"
-                    "ancestor::button|ancestor::form|ancestor::h1|ancestor::h2|ancestor::h3")
+_NOT_LEAD_PLACES = (
+    "ancestor::nav|ancestor::aside|ancestor::footer|ancestor::a|ancestor::li|"
+    "ancestor::button|ancestor::form|ancestor::h1|ancestor::h2|ancestor::h3|"
+    "ancestor::figure|ancestor::figcaption"
+)
 _PLACE_PREFIX = re.compile(r"^[^\W\d][\w .'-]{0,30}[.:–—-] ?$")
 
 
@@ -58,8 +68,12 @@ def title(meta: PageMeta, doc: HtmlElement, site: str | None) -> str | None:
         shown = next((element_text(h) for h in doc.xpath(_SHOWN_HEADLINE)), None)
         if shown and fold(shown) == fold(headline):
             return shown
-    raw = [meta.first("og:title"), headline, meta.first("twitter:title"),
-           jsonld.text(article.get("name"))]
+    raw = [
+        meta.first("og:title"),
+        headline,
+        meta.first("twitter:title"),
+        jsonld.text(article.get("name")),
+    ]
     candidates = [strip_suffix(c, site) for c in raw if c]
     if h1 is None:
         h1 = next((t for t in (element_text(h) for h in doc.iter("h1")) if t), None)
@@ -85,12 +99,19 @@ def strip_suffix(text: str | None, site: str | None) -> str | None:
     while len(parts) > 1:
         last = fold(parts[-1]).casefold()
         short = len(last) <= 40
-        if not (last in names or _DATE_LIKE.match(last) or (short and _BY.match(last))
-                or any(short and (n in last or last in n) for n in names)):
+        if not (
+            last in names
+            or _DATE_LIKE.match(last)
+            or (short and _BY.match(last))
+            or any(short and (n in last or last in n) for n in names)
+        ):
             break
         parts.pop()
         seps.pop()
     out = parts[0] + "".join(s + p for s, p in zip(seps, parts[1:], strict=False))
+    glued = _GLUED_SUFFIX.search(out)
+    if glued and glued.start() > 0:
+        out = out[: glued.start()]
     return fold(out) or None
 
 
@@ -130,7 +151,7 @@ def _marked_lead(doc: HtmlElement, title_text: str | None) -> str | None:
             continue
         if el.xpath(_NOT_LEAD_PLACES) or "newsletter" in cls or "author" in cls:
             continue
-        if len(el.xpath(".//p")) > 3 or el.xpath(".//h1"):
+        if len(el.xpath(".//p")) > 3 or el.xpath(".//h1|.//figure|.//figcaption"):
             continue
         text = element_text(el)
         if not 20 <= len(text) <= _MAX_LEAD or text == title_text:
@@ -152,7 +173,7 @@ def _visible_copy(doc: HtmlElement, desc: str) -> str | None:
     cut = desc.rstrip(".… ").removesuffix("...")
     if len(cut) < 30:
         return None
-    head = fold(desc)[:24]
+    head = xml_safe(fold(desc)[:24])
     for el in doc.xpath(_CONTAINS, prefix=head):
         if el.tag == "div" and len(el) > 3:
             continue
@@ -161,6 +182,6 @@ def _visible_copy(doc: HtmlElement, desc: str) -> str | None:
             return text
         if text.endswith(desc) and _PLACE_PREFIX.match(text[: len(text) - len(desc)]):
             return text
-        if len(text) >= 60 and desc.startswith(text) and desc[len(text):][:1] == " ":
+        if len(text) >= 60 and desc.startswith(text) and desc[len(text) :][:1] == " ":
             return text  # the description runs on into the body
     return None

@@ -13,8 +13,16 @@ from typing import Any
 
 from lxml.html import HtmlElement
 
-_ARTICLE_TYPES = ("article", "newsarticle", "blogposting", "reportage", "liveblogposting",
-                  "report", "socialmediaposting", "analysisnewsarticle")
+_ARTICLE_TYPES = (
+    "article",
+    "newsarticle",
+    "blogposting",
+    "reportage",
+    "liveblogposting",
+    "report",
+    "socialmediaposting",
+    "analysisnewsarticle",
+)
 _MAX_BLOCK = 2_000_000
 _MAX_NODES = 2_000
 
@@ -118,5 +126,9 @@ def names(value: Any, index: dict[str, dict[str, Any]] | None = None) -> list[st
 
 def by_id(data: list[Any]) -> dict[str, dict[str, Any]]:
     """Every object with an ``@id``, by that id (to resolve references in a @graph)."""
-    return {str(n["@id"]): n for block in data for n in nodes(block)
-            if isinstance(n.get("@id"), str) and len(n) > 1}
+    return {
+        str(n["@id"]): n
+        for block in data
+        for n in nodes(block)
+        if isinstance(n.get("@id"), str) and len(n) > 1
+    }

@@ -21,19 +21,49 @@ from typing import Any
 from lxml.html import HtmlElement
 
 from archiver.extract import jsonld
+from archiver.extract.boilerplate import person
 from archiver.extract.dates import parse_date
 from archiver.extract.text import fold
 
 _META_KEYS = ("property", "name", "itemprop", "http-equiv")
-_PUBLISHED_META = ("article:published_time", "og:article:published_time", "datepublished",
-                   "publishdate", "publish-date", "pubdate", "parsely-pub-date",
-                   "sailthru.date", "dc.date.issued", "dc.date", "dcterms.date", "date",
-                   "article.published", "og:published_time", "published_time", "date.release")
-_UPDATED_META = ("article:modified_time", "og:updated_time", "og:article:modified_time",
-                 "datemodified", "last-modified", "dcterms.modified", "article.updated",
-                 "lastmod")
-_AUTHOR_META = ("author", "article:author", "dc.creator", "parsely-author", "sailthru.author",
-                "byl", "og:article:author", "dcterms.creator")
+_PUBLISHED_META = (
+    "article:published_time",
+    "og:article:published_time",
+    "datepublished",
+    "publishdate",
+    "publish-date",
+    "pubdate",
+    "parsely-pub-date",
+    "sailthru.date",
+    "dc.date.issued",
+    "dc.date",
+    "dcterms.date",
+    "date",
+    "article.published",
+    "og:published_time",
+    "published_time",
+    "date.release",
+)
+_UPDATED_META = (
+    "article:modified_time",
+    "og:updated_time",
+    "og:article:modified_time",
+    "datemodified",
+    "last-modified",
+    "dcterms.modified",
+    "article.updated",
+    "lastmod",
+)
+_AUTHOR_META = (
+    "author",
+    "article:author",
+    "dc.creator",
+    "parsely-author",
+    "sailthru.author",
+    "byl",
+    "og:article:author",
+    "dcterms.creator",
+)
 _URL_DATE = re.compile(
     r"/((?:19|20)\d\d)[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|$|[^0-9])"
     r"|[/-]((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?:\d{0,10})(?:[/.-]|$)"
@@ -49,17 +79,26 @@ _BYLINE_INNER = (
     "contains(@class,'byline') or contains(@class,'Author') or contains(@class,'Byline')]"
     "[not(self::img)]"
 )
-_CONJUNCTION = re.compile(r"\s+(?:and|und|og|och|et|y|e|&)\s+")
+_CONJUNCTION = re.compile(r"(?<!\s)\s++(?:and|und|og|och|et|y|e|&)\s++")
+_NAME_SEPARATOR = re.compile(
+    r"(?<!\s)\s*+(?:,|;|\band\b|\bund\b|\bet\b|\by\b|\bog\b|\boch\b|&|\|)\s*+"
+)
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
 _NOT_A_NAME = ("http://", "https://", "@", "www.", "(")
 _AUTHOR_HREF = re.compile(
     r"/(?:authors?|autor(?:en|in)?|reporters?|journalists?|writers?|profiles?|people|staff|"
-    r"contributors?|redakteur\w*|columnists?|by)/", re.IGNORECASE)
-_NAME_LINE = re.compile(r"^(?:[^\W\d_][\w'’.-]*[ /]?){1,8}$")
-_SOCIAL = re.compile(r"(facebook|twitter|x\.com|instagram|linkedin|t\.me|youtube|tiktok)",
-                     re.IGNORECASE)
+    r"contributors?|redakteur\w*|columnists?|by)/",
+    re.IGNORECASE,
+)
+# one to eight words, one space or slash between them; possessive: no backtracking
+_NAME_LINE = re.compile(r"^[^\W\d_][\w'’.-]*+(?:[ /][^\W\d_][\w'’.-]*+){0,7}[ /]?$")
+_SOCIAL = re.compile(
+    r"(facebook|twitter|x\.com|instagram|linkedin|t\.me|youtube|tiktok)", re.IGNORECASE
+)
 _BYLINE_PREFIX = re.compile(
     r"^\s*(?:by|von|par|por|di|door|av|af|od|от|автор[ы]?:?|written by|reporting by)\s+",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -86,6 +125,8 @@ def gather(doc: HtmlElement) -> PageMeta:
     meta = PageMeta()
     for el in doc.iter("meta"):
         content = el.get("content")
+        if content is None:  # <meta property="og:article:published_time" value="...">
+            content = el.get("value")
         if content is None:
             continue
         for attr in _META_KEYS:
@@ -119,8 +160,9 @@ def site_name(meta: PageMeta) -> str | None:
 
 
 def description(meta: PageMeta) -> str | None:
-    return (meta.first("og:description", "description", "twitter:description")
-            or jsonld.text(meta.article.get("description")))
+    return meta.first("og:description", "description", "twitter:description") or jsonld.text(
+        meta.article.get("description")
+    )
 
 
 def dated(
@@ -212,8 +254,10 @@ def body_byline(doc: HtmlElement, body: list[str]) -> list[str]:
         return []
     for para in doc.xpath("//p[strong or b]"):
         text = fold(para.text_content())
-        if text in ends and fold(" ".join(b.text_content() for b in para.xpath("strong|b"))) \
-                == text:
+        if (
+            text in ends
+            and fold(" ".join(b.text_content() for b in para.xpath("strong|b"))) == text
+        ):
             return split_names(text.replace("/", ","))
     return []
 
@@ -222,7 +266,7 @@ def split_names(raw: str) -> list[str]:
     text = _BYLINE_PREFIX.sub("", fold(raw))
     if not text:
         return []
-    parts = re.split(r"\s*(?:,|;|\band\b|\bund\b|\bet\b|\by\b|\bog\b|\boch\b|&|\|)\s*", text)
+    parts = _NAME_SEPARATOR.split(text)
     return [p for p in (fold(p) for p in parts) if p]
 
 
@@ -230,7 +274,7 @@ def clean_authors(names: list[str], site: str | None) -> tuple[str, ...]:
     out: list[str] = []
     for raw in names:
         for name in _CONJUNCTION.split(raw) if _CONJUNCTION.search(raw) else [raw]:
-            name = _BYLINE_PREFIX.sub("", fold(name))
+            name = person(_BYLINE_PREFIX.sub("", fold(name))) or ""
             if not name or len(name) > 80 or name.startswith(_NOT_A_NAME) or ":" in name:
                 continue
             if _SOCIAL.search(name) and "." in name:
@@ -251,7 +295,7 @@ def tags(meta: PageMeta) -> tuple[str, ...]:
     out: list[str] = []
     for v in values:
         if isinstance(v, str):
-            for part in (v.split(",") if len(values) == 1 else [v]):
+            for part in v.split(",") if len(values) == 1 else [v]:
                 t = fold(part)
                 if t and t not in out and len(t) <= 80:
                     out.append(t)
@@ -270,10 +314,13 @@ def paywalled(meta: PageMeta) -> bool:
 
 
 def language_hint(meta: PageMeta) -> str | None:
-    for value in (meta.html_lang, jsonld.text(meta.article.get("inLanguage")),
-                  meta.first("content-language", "language", "og:locale", "dc.language")):
+    for value in (
+        meta.html_lang,
+        jsonld.text(meta.article.get("inLanguage")),
+        meta.first("content-language", "language", "og:locale", "dc.language"),
+    ):
         if value:
             code = value.replace("_", "-").split("-")[0].strip().lower()
-            if re.fullmatch(r"[a-z]{2,3}", code):
+            if _LANGUAGE_CODE.fullmatch(code):
                 return code
     return None

@@ -18,12 +18,13 @@ _NOT_FOUND = re.compile(
     r"ошибка 404)\b",
     re.IGNORECASE,
 )
-_SECTION_PATH = re.compile(r"^/?(?:[a-z-]+/?){0,2}$")
+_SECTION_PATH = re.compile(r"^/?(?:[a-z-]++/?){0,2}$")
 
 
-def page_kind(meta: PageMeta, h1: str, url: str, title: str | None,
-              body_words: int, published: bool) -> str:
-    """"article", "not_found", "video" or "section" (``h1``: the page's first <h1> text)."""
+def page_kind(
+    meta: PageMeta, h1: str, url: str, title: str | None, body_words: int, published: bool
+) -> str:
+    """ "article", "not_found", "video" or "section" (``h1``: the page's first <h1> text)."""
     heads = " ".join(x for x in (title, h1, meta.head_title) if x)
     if body_words < 150 and _NOT_FOUND.search(heads[:300]):
         return "not_found"
@@ -34,7 +35,8 @@ def page_kind(meta: PageMeta, h1: str, url: str, title: str | None,
     if has_article or published:
         return "article"
     path = urlsplit(url).path if url else ""
-    if body_words < 120 or (og_type == "website" and _SECTION_PATH.match(path)
-                            and not re.search(r"\d", path)):
+    if body_words < 120 or (
+        og_type == "website" and _SECTION_PATH.match(path) and not re.search(r"\d", path)
+    ):
         return "section"
     return "article"

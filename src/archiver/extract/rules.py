@@ -91,8 +91,9 @@ def builtin_rules() -> tuple[SiteRule, ...]:
     """The rules shipped with archiver (``builtin_rules.toml``)."""
     text = resources.files("archiver.extract").joinpath(BUILTIN_RULES).read_text("utf-8")
     data = tomllib.loads(text)
-    return tuple(rule_from_config(t, i, where="builtin rules") for i, t in
-                 enumerate(data.get("rules", [])))
+    return tuple(
+        rule_from_config(t, i, where="builtin rules") for i, t in enumerate(data.get("rules", []))
+    )
 
 
 def choose_rule(user: Sequence[SiteRule] | None, *urls: str | None) -> SiteRule | None:
@@ -153,13 +154,13 @@ def _domains(value: object, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not value:
-        raise ConfigError(f"{key}: missing (a rule needs at least one domain, e.g. \"tass.com\")")
+        raise ConfigError(f'{key}: missing (a rule needs at least one domain, e.g. "tass.com")')
     if not isinstance(value, list):
         raise ConfigError(f"{key}: expected a list of domain names, got {value!r}")
     out = []
     for item in value:
         if not isinstance(item, str) or not item.strip() or "/" in item or " " in item.strip():
-            raise ConfigError(f"{key}: {item!r} is not a domain name (write e.g. \"tass.com\")")
+            raise ConfigError(f'{key}: {item!r} is not a domain name (write e.g. "tass.com")')
         out.append(item.strip().lower().removeprefix("www.").rstrip("."))
     return tuple(out)
 

@@ -10,8 +10,17 @@ from archiver.extract.dates import parse_date
 from archiver.extract.rules import selector
 from archiver.extract.text import fold, paragraphs
 
-_DATE_ATTRS = ("datetime", "content", "time", "data-time", "data-utc-time", "data-timestamp",
-               "data-datetime", "data-date", "title")
+_DATE_ATTRS = (
+    "datetime",
+    "content",
+    "time",
+    "data-time",
+    "data-utc-time",
+    "data-timestamp",
+    "data-datetime",
+    "data-date",
+    "title",
+)
 _LABELS = frozenset({"strong", "b", "label", "dt", "em"})
 
 
@@ -24,8 +33,13 @@ def select(doc: HtmlElement, css: str | None) -> list[HtmlElement]:
 def labelled_text(el: HtmlElement) -> str:
     """The element's text without a leading label child (``<strong>Author</strong> Name``)."""
     children = list(el)
-    if children and not (el.text or "").strip() and isinstance(children[0].tag, str) \
-            and children[0].tag in _LABELS and fold(children[0].tail or ""):
+    if (
+        children
+        and not (el.text or "").strip()
+        and isinstance(children[0].tag, str)
+        and children[0].tag in _LABELS
+        and fold(children[0].tail or "")
+    ):
         rest = [children[0].tail or ""]
         rest += [c.text_content() + (c.tail or "") for c in children[1:]]
         return fold("".join(rest))
@@ -49,8 +63,9 @@ def all_texts(doc: HtmlElement, css: str | None) -> list[str]:
     return out
 
 
-def first_date(doc: HtmlElement, css: str | None, tz: tzinfo | None,
-               now: datetime | None) -> datetime | None:
+def first_date(
+    doc: HtmlElement, css: str | None, tz: tzinfo | None, now: datetime | None
+) -> datetime | None:
     for el in select(doc, css):
         for attr in _DATE_ATTRS:
             value = parse_date(el.get(attr), tz=tz, now=now)

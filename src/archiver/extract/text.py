@@ -7,20 +7,84 @@ import re
 from lxml import etree
 from lxml.html import HtmlElement
 
-_SPACE = re.compile(r"\s+")
+_SPACE = re.compile(r"[\s\x00-\x08\x7f]+")  # control characters count as space
 # elements whose text never belongs to an article body
-SKIP = frozenset({
-    "script", "style", "noscript", "template", "svg", "button", "form", "iframe", "select",
-    "input", "textarea", "object", "video", "audio", "picture", "img", "figure",
-    "figcaption", "nav", "aside", "footer", "head", "title", "meta", "link", "canvas",
-})
+SKIP = frozenset(
+    {
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "svg",
+        "button",
+        "form",
+        "iframe",
+        "select",
+        "input",
+        "textarea",
+        "object",
+        "video",
+        "audio",
+        "picture",
+        "img",
+        "figure",
+        "figcaption",
+        "nav",
+        "aside",
+        "footer",
+        "head",
+        "title",
+        "meta",
+        "link",
+        "canvas",
+    }
+)
 # elements that end a paragraph
-BLOCKS = frozenset({
-    "p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "blockquote", "pre",
-    "section", "article", "header", "main", "table", "tr", "dl", "dt", "dd", "br", "hr",
-    "center", "address", "details", "summary",
-})
+BLOCKS = frozenset(
+    {
+        "p",
+        "div",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "li",
+        "ul",
+        "ol",
+        "blockquote",
+        "pre",
+        "section",
+        "article",
+        "header",
+        "main",
+        "table",
+        "tr",
+        "dl",
+        "dt",
+        "dd",
+        "br",
+        "hr",
+        "center",
+        "address",
+        "details",
+        "summary",
+    }
+)
 _MAX_TEXT = 2_000_000  # characters kept from one body
+
+
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def word_count(text: str) -> int:
+    """Words of ``text``: whitespace tokens, except that each Chinese or Japanese character
+    counts as one word (those scripts write no spaces between words)."""
+    cjk = len(_CJK.findall(text)) if not text.isascii() else 0
+    if not cjk:
+        return len(text.split())
+    return cjk + len(_CJK.sub(" ", text).split())
 
 
 def fold(text: str | None) -> str:

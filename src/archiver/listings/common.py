@@ -12,8 +12,6 @@ from dateutil import parser as dateparser
 
 from archiver.timeutil import ZONE_OFFSETS
 
-# --- shared ----------------------------------------------------------------------------------
-
 
 def absolute_http(base: str, href: Any) -> str | None:
     """``href`` made absolute against ``base``, without fragment; None unless http(s)."""

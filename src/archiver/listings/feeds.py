@@ -25,8 +25,6 @@ _SY_PERIODS = {
     "yearly": timedelta(days=365),
 }
 
-# --- feeds -----------------------------------------------------------------------------------
-
 
 def parse_feed(content: bytes, url: str, *, charset: str | None = None) -> Listing:
     """RSS 0.9x/1.0/2.0 and Atom through feedparser (bytes in, after the entity gate)."""
@@ -123,6 +121,3 @@ def _positive_int(value: Any) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if number > 0 else None
-
-
-# --- sitemaps --------------------------------------------------------------------------------

@@ -14,8 +14,6 @@ from archiver.listings.common import absolute_http, clean
 from archiver.listings.limits import check_tags
 from archiver.models import Link, Listing
 
-# --- HTML section pages ----------------------------------------------------------------------
-
 
 def parse_page(
     content: bytes, url: str, *, links: re.Pattern[str], charset: str | None = None

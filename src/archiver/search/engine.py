@@ -128,7 +128,9 @@ def _filters(
     return "".join(f" AND {c}" for c in clauses), params
 
 
-def _run(conn: sqlite3.Connection, sql: str, params: Sequence[object], query: Query) -> list[tuple[Any, ...]]:
+def _run(
+    conn: sqlite3.Connection, sql: str, params: Sequence[object], query: Query
+) -> list[tuple[Any, ...]]:
     try:
         return conn.execute(sql, params).fetchall()
     except sqlite3.OperationalError as exc:
@@ -221,7 +223,9 @@ def search(
     ]
 
 
-def _details(conn: sqlite3.Connection, ranked: list[tuple[Any, ...]], query: Query) -> list[tuple[Any, ...]]:
+def _details(
+    conn: sqlite3.Connection, ranked: list[tuple[Any, ...]], query: Query
+) -> list[tuple[Any, ...]]:
     """The rows of ``ranked`` (id, score) pairs, in that order, with the score appended."""
     if not ranked:
         return []
