@@ -12,7 +12,8 @@ import lxml.html
 from lxml import etree
 
 from archiver.errors import ParseError
-from archiver.listings.common import absolute_http, aware_from_struct, clean, parse_date
+from archiver.listings.common import absolute_http, clean
+from archiver.listings.dates import aware_from_struct, feed_date
 from archiver.listings.limits import check_tags, first_items
 from archiver.listings.xmlsafe import ascii_safe_encoding, check_xml
 from archiver.models import Link, Listing
@@ -93,11 +94,12 @@ def _entry_title(entry: Any) -> str | None:
 def _entry_date(entry: Any, name: str) -> datetime | None:
     """The entry's own ``name`` date (no fallback from updated to published).
 
-    The raw text is parsed first (feedparser reads unknown zone names such as MSK or KST as
-    UTC); feedparser's ``*_parsed`` covers the formats dateutil does not read.
+    The raw text is read by ``feed_date`` (feedparser's handlers, with the agencies' zone
+    names such as MSK or KST, which feedparser alone takes for UTC); the entry's
+    ``*_parsed`` is the fallback.
     """
     raw = dict.get(entry, name)  # plain dict access: FeedParserDict maps updated -> published
-    value = parse_date(raw) if isinstance(raw, str) else None
+    value = feed_date(raw) if isinstance(raw, str) else None
     if value is None:
         struct = dict.get(entry, f"{name}_parsed")
         value = aware_from_struct(struct) if struct else None

@@ -9,7 +9,8 @@ from typing import Any
 from lxml import etree
 
 from archiver.errors import ParseError, TooLarge
-from archiver.listings.common import absolute_http, clean, parse_date
+from archiver.listings.common import absolute_http, clean
+from archiver.listings.dates import w3c_date
 from archiver.listings.limits import MAX_SITEMAP_URLS, check_tags
 from archiver.listings.xmlsafe import check_xml
 from archiver.models import Link, Listing
@@ -64,8 +65,8 @@ def parse_sitemap(content: bytes, url: str, *, max_bytes: int | None = None) -> 
                         Link(
                             url=loc,
                             title=clean(fields.get("news/title")),
-                            published=parse_date(fields.get("news/publication_date")),
-                            updated=parse_date(fields.get("lastmod")),
+                            published=w3c_date(fields.get("news/publication_date")),
+                            updated=w3c_date(fields.get("lastmod")),
                         )
                     )
             element.clear()
