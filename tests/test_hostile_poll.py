@@ -110,6 +110,7 @@ def test_one_poll_with_three_hostile_sources(tmp_path: Path) -> None:
         with calm:
             _, _, calm_mb = _poll(tmp_path / "calm", {"calm": calm})
 
+    print(f"hostile poll: {elapsed:.1f} s, {peak_mb:.0f} MB; calm poll: {calm_mb:.0f} MB")
     assert done.returncode in (0, 1), done.stderr[-3000:]
     assert "Traceback" not in done.stderr
     assert elapsed < 90, f"poll took {elapsed:.1f} s"

@@ -15,11 +15,24 @@ LOGGER = "archiver"
 _CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F] if c not in (0x09,)}
 _CONTROL.update({0x0A: "\\n", 0x0D: "\\r"})
 _C1 = {c: f"\\x{c:02x}" for c in range(0x80, 0xA0)}
+# bidi embeddings/overrides/isolates and marks: they make a terminal line lie about its text
+_BIDI = {
+    c: f"\\u{c:04x}"
+    for c in (0x61C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
+}
+# the same, DEL and C1 as JSON escapes (json.dumps already escapes C0)
+_JSON_UNSAFE = {c: f"\\u{c:04x}" for c in (0x7F, *range(0x80, 0xA0), *_BIDI)}
 
 
 def escape(text: object) -> str:
     """``text`` with control characters (C0, DEL, C1, ANSI ESC) shown as escapes."""
-    return str(text).translate(_CONTROL).translate(_C1)
+    return str(text).translate(_CONTROL).translate(_C1).translate(_BIDI)
+
+
+def safe_json(text: str) -> str:
+    """JSON text with DEL, C1 and bidi controls written as ``\\uXXXX`` (the same JSON value):
+    raw, they would drive or mislead the terminal the output lands on."""
+    return text.translate(_JSON_UNSAFE)
 
 
 def get_logger() -> logging.Logger:

@@ -31,6 +31,9 @@ def friendly(func: F) -> F:
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        for name, value in kwargs.items():
+            if not _is_utf8(value):  # bytes that are not UTF-8 (surrogate-escaped by click)
+                _fail(f"{name.replace('_', '-')}: not valid UTF-8 text")
         try:
             return func(*args, **kwargs)
         except ArchiverError as exc:
@@ -49,6 +52,18 @@ def friendly(func: F) -> F:
             )
 
     return wrapper  # type: ignore[return-value]
+
+
+def _is_utf8(value: Any) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, tuple | list):
+        return all(_is_utf8(v) for v in value)
+    return True
 
 
 config_option = click.option(

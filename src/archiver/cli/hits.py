@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from datetime import UTC
 
 from archiver.errors import QueryError
+from archiver.logs import safe_json
 from archiver.models import SearchHit
 from archiver.search import HL_END, HL_START
 
@@ -116,7 +117,7 @@ def format_hits(hits: Sequence[SearchHit], fmt: str = "table", *, color: bool = 
     if fmt == "table":
         return _table(hits, color)
     if fmt == "json":
-        return json.dumps([_record(h) for h in hits], ensure_ascii=False, indent=2)
+        return safe_json(json.dumps([_record(h) for h in hits], ensure_ascii=False, indent=2))
     if fmt == "csv":
         return _csv(hits)
     raise QueryError(f"unknown format {fmt!r} (use {', '.join(FORMATS)})")

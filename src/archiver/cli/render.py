@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from archiver.logs import escape
+from archiver.logs import escape, safe_json
 from archiver.models import Article, PollReport
 from archiver.timeutil import from_iso
 
@@ -122,7 +122,7 @@ def _json_default(value: object) -> object:
 
 
 def to_json(value: object) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2, default=_json_default)
+    return safe_json(json.dumps(value, ensure_ascii=False, indent=2, default=_json_default))
 
 
 def article_record(article: Article) -> dict[str, Any]:
