@@ -196,3 +196,31 @@ def test_empty_feed_is_an_empty_listing() -> None:
     doc = b'<rss version="2.0"><channel><title>Quiet</title><ttl>60</ttl></channel></rss>'
     listing = parse_listing("feed", doc, "https://example.com/rss")
     assert listing == Listing(links=(), ttl=timedelta(hours=1), title="Quiet")
+
+
+def test_feedburner_links_resolve_before_the_links_filter() -> None:
+    feed = (FIXTURES / "feedburner-origlink.xml").read_bytes()
+    listing = parse_listing(
+        "feed",
+        feed,
+        "https://feeds.feedburner.com/upi/top",
+        links=re.compile(r"^https://www\.upi\.com/(?:Top|Science)_News/"),
+    )
+    assert [link.url for link in listing.links] == [
+        "https://www.upi.com/Top_News/US/2024/05/16/lighthouse-restored/1231715850000/",
+        "https://www.upi.com/Science_News/2024/05/15/comet-visible/4561715750000/",
+    ]
+
+
+def test_permalink_guid_with_entities_and_cdata() -> None:
+    doc = b"""<rss version="2.0"><channel><title>T</title>
+    <item><link>https://feedproxy.google.com/~r/x/~3/1/</link>
+    <guid isPermaLink='true'>https://www.example.org/story?id=1&amp;lang=en</guid></item>
+    <item><link>https://feedproxy.google.com/~r/x/~3/2/</link>
+    <guid isPermaLink="TRUE"><![CDATA[https://www.example.org/story?id=2&lang=en]]></guid></item>
+    </channel></rss>"""
+    listing = parse_listing("feed", doc, "https://feeds.feedburner.com/x")
+    assert [link.url for link in listing.links] == [
+        "https://www.example.org/story?id=1&lang=en",
+        "https://www.example.org/story?id=2&lang=en",
+    ]

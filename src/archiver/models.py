@@ -122,7 +122,10 @@ class Article:
 
     @property
     def word_count(self) -> int:
-        return len(self.text.split())
+        """Words of title, lead and body by the extractor's rule (a CJK character counts)."""
+        from archiver.extract.text import word_count  # (extract imports models: no cycle)
+
+        return word_count(self.text)
 
 
 @dataclass(frozen=True, slots=True)

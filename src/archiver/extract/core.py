@@ -11,7 +11,7 @@ from lxml import etree
 
 from archiver.errors import ParseError
 from archiver.extract import boilerplate, generic, headline, metadata, siterule
-from archiver.extract.dateline import parse_dateline
+from archiver.extract.dateline import dateline_reporters, parse_dateline
 from archiver.extract.dates import zone
 from archiver.extract.decode import decode_html
 from archiver.extract.language import language
@@ -132,6 +132,8 @@ def _extract(
         lead = next(iter(boilerplate.strip([lead], rule.name if rule else None)), None)
     if body and (not authors or all(metadata.is_site(a, site) for a in authors)):
         authors = metadata.clean_authors(metadata.body_byline(doc, body), site) or authors
+    if body and (not authors or all(metadata.is_site(a, site) for a in authors)):
+        authors = dateline_reporters(body[0]) or authors  # Yonhap: "김철수 기자 ="
     agency = rule.agency if rule else None
     dateline = parse_dateline(body[0] if body else None, agency=agency, has_more=len(body) > 1)
     body_text = "\n\n".join(body)

@@ -1,4 +1,4 @@
-"""Wire datelines at the start of a body -> Dateline(text, place, date, agency).
+"""Wire datelines at the start of a body -> Dateline(text, place, date, agency); reporters.
 
 The forms are data (``datelines.toml`` beside this module), e.g.::
 
@@ -10,7 +10,8 @@ The forms are data (``datelines.toml`` beside this module), e.g.::
 
 The text stays in the body as written; these are its parts. Anadolu's habit of a first
 paragraph holding only the city (``ANKARA``, on its Turkish site ``Ankara``) takes its agency
-from the site rule.
+from the site rule. A form with a ``byline`` group (Yonhap's Korean ``김철수 기자``) also
+names the story's reporters (``dateline_reporters``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from archiver.models import Dateline
 DATA = "datelines.toml"
 _HEAD = 200
 _DIGIT = re.compile(r"\d")
+_NAMES = re.compile(r"[\s·,]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +101,20 @@ def parse_dateline(
     if agency in FORMS.title_case_agencies and FORMS.title_city.match(city):
         return Dateline(text=city, place=city, date=None, agency=agency)
     return None
+
+
+def dateline_reporters(paragraph: str | None) -> tuple[str, ...]:
+    """The reporters a dateline names (``(서울=연합뉴스) 김철수 이영희 기자 =`` -> both)."""
+    if not paragraph:
+        return ()
+    head = paragraph[:_HEAD]
+    for form in FORMS.forms:
+        match = form.pattern.match(head)
+        if match is None or _dateline(match, form, None) is None:
+            continue
+        byline = _group(match, "byline")
+        return tuple(n for n in _NAMES.split(byline) if len(n) >= 2) if byline else ()
+    return ()
 
 
 def _group(match: re.Match[str], name: str) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from archiver.extract.metadata import PageMeta, language_hint
+from archiver.extract.text import word_count
 
 _SAMPLE = 3000
 
@@ -12,7 +13,7 @@ def language(meta: PageMeta, text: str) -> str | None:
     if hint:
         return hint
     sample = text[:_SAMPLE]
-    if len(sample.split()) < 5:
+    if word_count(sample) < 5:  # a CJK character is a word: Chinese has no spaces
         return None
     import py3langid
 

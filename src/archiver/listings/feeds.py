@@ -1,18 +1,28 @@
-"""RSS and Atom feeds -> Listing (feedparser, behind the entity gate)."""
+"""RSS and Atom feeds -> Listing (feedparser, behind the entity gate).
+
+An entry's URL is the article's: Feedburner's ``<feedburner:origLink>`` first; else, when the
+entry's ``<link>`` is a redirector or tracker (``feedproxy.google.com`` and kin) or an
+explicit permalink GUID (``<guid isPermaLink="true">``) names another host, the GUID; else
+the ``<link>``.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import html
+import re
 from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import feedparser
 import lxml.html
 from lxml import etree
 
 from archiver.errors import ParseError
-from archiver.listings.common import absolute_http, aware_from_struct, clean, parse_date
+from archiver.listings.common import absolute_http, clean
+from archiver.listings.dates import aware_from_struct, feed_date
 from archiver.listings.limits import check_tags, first_items
 from archiver.listings.xmlsafe import ascii_safe_encoding, check_xml
 from archiver.models import Link, Listing
@@ -24,6 +34,23 @@ _SY_PERIODS = {
     "monthly": timedelta(days=30),
     "yearly": timedelta(days=365),
 }
+
+#: hosts whose links only redirect to the article (feed proxies, click trackers)
+REDIRECTORS = (
+    "feedproxy.google.com",
+    "feeds.feedburner.com",
+    "feedburner.google.com",
+    "feedsportal.com",
+    "feedblitz.com",
+    "feeds.feedblitz.com",
+    "news.google.com",
+)
+_HAS_PERMALINK = re.compile(rb"ispermalink", re.IGNORECASE)
+_GUID = re.compile(
+    r"<guid\b([^>]*+)>\s*+(?:<!\[CDATA\[(.*?)\]\]>|([^<]*+))\s*+</guid\s*+>",
+    re.IGNORECASE | re.DOTALL,
+)
+_PERMALINK_ATTR = re.compile(r"\bispermalink\s*+=\s*+[\"']?\s*+(\w+)", re.IGNORECASE)
 
 
 def parse_feed(content: bytes, url: str, *, charset: str | None = None) -> Listing:
@@ -47,9 +74,10 @@ def parse_feed(content: bytes, url: str, *, charset: str | None = None) -> Listi
         if not parsed.get("version"):
             raise ParseError(f"not a feed (no RSS or Atom root): {url}")
     guid_counts = Counter(str(e.get("id") or "") for e in entries)
+    permalinks = permalink_flags(content)
     found: list[Link] = []
     for entry in entries:
-        link = _entry_link(entry, url)
+        link = _entry_link(entry, url, permalinks)
         if link is None:
             continue
         guid = str(entry.get("id") or "").strip() or None
@@ -70,15 +98,52 @@ def parse_feed(content: bytes, url: str, *, charset: str | None = None) -> Listi
     return Listing(tuple(found), ttl=_feed_ttl(feed), title=clean(feed.get("title")))
 
 
-def _entry_link(entry: Any, base: str) -> str | None:
-    """The entry's link; else its GUID when that is itself an absolute http(s) URL."""
-    link = dict.get(entry, "link")
-    if link:
-        return absolute_http(base, link)
+def _entry_link(entry: Any, base: str, permalinks: dict[str, bool]) -> str | None:
+    """The article's URL for ``entry`` (see the module's docstring)."""
+    original = absolute_http(base, dict.get(entry, "feedburner_origlink"))
+    if original is not None:
+        return original
     guid = dict.get(entry, "id")
+    guid_url = None
     if isinstance(guid, str) and guid.strip().lower().startswith(("http://", "https://")):
-        return absolute_http(base, guid)
-    return None
+        guid_url = absolute_http(base, guid)
+    raw = dict.get(entry, "link")
+    link = absolute_http(base, raw) if raw else None
+    if link is None or guid_url is None or guid_url == link:
+        return link or guid_url
+    flag = permalinks.get(str(guid).strip())  # True, False, or None when the attribute is absent
+    if flag is not False and is_redirector(link):
+        return guid_url  # RSS: a GUID is a permalink unless it says isPermaLink="false"
+    if flag is True and _site(guid_url) != _site(link):
+        return guid_url
+    return link
+
+
+def is_redirector(url: str) -> bool:
+    """Whether ``url`` is on a feed proxy or click tracker (``REDIRECTORS``)."""
+    host = (urlsplit(url).hostname or "").lower()
+    return any(host == r or host.endswith("." + r) for r in REDIRECTORS)
+
+
+def permalink_flags(content: bytes) -> dict[str, bool]:
+    """Each RSS ``<guid>`` text that carries an ``isPermaLink`` attribute -> whether it is
+    "true" (feedparser keeps the text but not the attribute)."""
+    if not _HAS_PERMALINK.search(content):
+        return {}
+    text = content.decode("utf-8", errors="replace")
+    flags: dict[str, bool] = {}
+    for match in _GUID.finditer(text):
+        attribute = _PERMALINK_ATTR.search(match.group(1))
+        if attribute is None:
+            continue
+        value = match.group(2) if match.group(2) is not None else html.unescape(match.group(3))
+        flags.setdefault(value.strip(), attribute.group(1).lower() == "true")
+    return flags
+
+
+def _site(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return host.removeprefix("www.")
 
 
 def _entry_title(entry: Any) -> str | None:
@@ -93,11 +158,12 @@ def _entry_title(entry: Any) -> str | None:
 def _entry_date(entry: Any, name: str) -> datetime | None:
     """The entry's own ``name`` date (no fallback from updated to published).
 
-    The raw text is parsed first (feedparser reads unknown zone names such as MSK or KST as
-    UTC); feedparser's ``*_parsed`` covers the formats dateutil does not read.
+    The raw text is read by ``feed_date`` (feedparser's handlers, with the agencies' zone
+    names such as MSK or KST, which feedparser alone takes for UTC); the entry's
+    ``*_parsed`` is the fallback.
     """
     raw = dict.get(entry, name)  # plain dict access: FeedParserDict maps updated -> published
-    value = parse_date(raw) if isinstance(raw, str) else None
+    value = feed_date(raw) if isinstance(raw, str) else None
     if value is None:
         struct = dict.get(entry, f"{name}_parsed")
         value = aware_from_struct(struct) if struct else None

@@ -1,15 +1,29 @@
-"""Sitemaps (plain, Google News, indexes, gzip) -> Listing."""
+"""Sitemaps (XML, Google News, indexes, plain text, robots.txt, gzip) -> Listing.
+
+* XML: ``<urlset>`` (with Google News fields) and ``<sitemapindex>``;
+* plain text: one absolute URL per line, UTF-8 (the sitemaps.org text format);
+* robots.txt (a URL whose path is ``/robots.txt``): its ``Sitemap:`` lines are child
+  sitemaps, followed like a sitemap index's;
+* any of these gzip-compressed (every member, up to the cap).
+
+A body cut short (a truncated download or gzip stream) never yields a cut URL: XML keeps
+only the entries whose closing tag arrived; a truncated gzip text sitemap drops its
+unfinished last line.
+"""
 
 from __future__ import annotations
 
+import re
 import zlib
 from io import BytesIO
 from typing import Any
 
 from lxml import etree
+from protego import Protego
 
 from archiver.errors import ParseError, TooLarge
-from archiver.listings.common import absolute_http, clean, parse_date
+from archiver.listings.common import absolute_http, clean
+from archiver.listings.dates import w3c_date
 from archiver.listings.limits import MAX_SITEMAP_URLS, check_tags
 from archiver.listings.xmlsafe import check_xml
 from archiver.models import Link, Listing
@@ -17,13 +31,25 @@ from archiver.models import Link, Listing
 DEFAULT_MAX_SITEMAP_BYTES = 100 * 1024 * 1024  # decoded size cap for gzip sitemaps
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_ROOT_END = re.compile(rb"</(?:[\w.-]{1,40}:)?(?:urlset|sitemapindex)\s*>", re.IGNORECASE)
+_ENTRY_END = re.compile(rb"</(?:[\w.-]{1,40}:)?(?:url|sitemap)\s*>", re.IGNORECASE)
+_ENTRY_START = re.compile(rb"<(?:[\w.-]{1,40}:)?(?:url|sitemap)(?=[\s>/])", re.IGNORECASE)
+_TAIL = 4096  # bytes at the end of a whole document where its root closes
+_URL_LINE = re.compile(r"https?://\S+", re.IGNORECASE)
 
 
 def parse_sitemap(content: bytes, url: str, *, max_bytes: int | None = None) -> Listing:
-    """A sitemap, a Google News sitemap or a sitemap index (gzip bodies decompressed)."""
+    """A sitemap, a Google News sitemap, a sitemap index, a text sitemap or a robots.txt
+    (gzip bodies decompressed)."""
+    truncated = False
     if content.startswith(_GZIP_MAGIC):
         cap = DEFAULT_MAX_SITEMAP_BYTES if max_bytes is None else max_bytes
-        content = _gunzip(content, cap, url)
+        content, truncated = _gunzip(content, cap, url)
+    if is_robots_url(url):
+        return robots_sitemaps(content, url)
+    if not _is_markup(content):
+        return text_sitemap(content, url, truncated=truncated)
+    content = whole_entries(content)
     check_xml(content, url)
     check_tags(content, url)
     found: list[Link] = []
@@ -64,8 +90,8 @@ def parse_sitemap(content: bytes, url: str, *, max_bytes: int | None = None) -> 
                         Link(
                             url=loc,
                             title=clean(fields.get("news/title")),
-                            published=parse_date(fields.get("news/publication_date")),
-                            updated=parse_date(fields.get("lastmod")),
+                            published=w3c_date(fields.get("news/publication_date")),
+                            updated=w3c_date(fields.get("lastmod")),
                         )
                     )
             element.clear()
@@ -80,8 +106,78 @@ def parse_sitemap(content: bytes, url: str, *, max_bytes: int | None = None) -> 
     return Listing(tuple(found), sitemaps=tuple(children))
 
 
-def _gunzip(content: bytes, cap: int, url: str) -> bytes:
-    """Every gzip member of ``content`` (a .gz may hold several), at most ``cap`` bytes."""
+def is_robots_url(url: str) -> bool:
+    """Whether ``url`` names a robots.txt (its Sitemap lines are the listing)."""
+    path = url.split("#", 1)[0].split("?", 1)[0]
+    return path.lower().endswith("/robots.txt")
+
+
+def robots_sitemaps(content: bytes, url: str) -> Listing:
+    """The sitemaps a robots.txt names in its ``Sitemap:`` lines (read by protego)."""
+    text = content.decode("utf-8", errors="replace")
+    children: list[str] = []
+    for raw in Protego.parse(text).sitemaps:
+        loc = absolute_http(url, raw)
+        if loc is not None and loc not in children:
+            children.append(loc)
+        if len(children) >= MAX_SITEMAP_URLS:
+            break
+    if not children:
+        raise ParseError(f"robots.txt names no sitemap (no Sitemap: lines): {url}")
+    return Listing((), sitemaps=tuple(children))
+
+
+def text_sitemap(content: bytes, url: str, *, truncated: bool = False) -> Listing:
+    """A text sitemap: one absolute http(s) URL per line; other lines are ignored. With
+    ``truncated`` (a gzip stream cut short) an unfinished last line is dropped."""
+    text = content.decode("utf-8", errors="replace").lstrip("\ufeff")
+    lines = text.splitlines()
+    if truncated and lines and not text.endswith(("\n", "\r")):
+        lines.pop()  # cut mid-line: not a whole URL
+    found: list[Link] = []
+    seen: set[str] = set()
+    for line in lines:
+        line = line.strip()
+        if not _URL_LINE.fullmatch(line):
+            continue
+        loc = absolute_http(url, line)
+        if loc is not None and loc not in seen:
+            seen.add(loc)
+            found.append(Link(url=loc))
+            if len(found) >= MAX_SITEMAP_URLS:
+                break  # the protocol's limit per file
+    if not found and text.strip():
+        raise ParseError(f"not a sitemap (neither XML nor lines of URLs): {url}")
+    return Listing(tuple(found))
+
+
+def whole_entries(content: bytes) -> bytes:
+    """``content`` up to its last complete ``<url>``/``<sitemap>`` entry when the document
+    was cut before its root closed (so the parser's recovery never closes a cut ``<loc>``)."""
+    if _ROOT_END.search(content, max(0, len(content) - _TAIL)):
+        return content
+    window = 64 * 1024
+    while True:
+        start = max(0, len(content) - window)
+        ends = list(_ENTRY_END.finditer(content, start))
+        if ends:
+            return content[: ends[-1].end()]
+        if start == 0:
+            first = _ENTRY_START.search(content)
+            return content[: first.start()] if first else content
+        window *= 4
+
+
+def _is_markup(content: bytes) -> bool:
+    if content.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True  # UTF-16: XML (a text sitemap is UTF-8)
+    head = content[:1024].removeprefix(b"\xef\xbb\xbf").lstrip()
+    return not head or head.startswith(b"<")
+
+
+def _gunzip(content: bytes, cap: int, url: str) -> tuple[bytes, bool]:
+    """Every gzip member of ``content`` (a .gz may hold several), at most ``cap`` bytes;
+    and whether the stream was cut short."""
     parts: list[bytes] = []
     size = 0
     rest = content
@@ -98,9 +194,9 @@ def _gunzip(content: bytes, cap: int, url: str) -> bytes:
         if size > cap:
             raise TooLarge(f"gzip sitemap decodes to more than {cap} bytes: {url}", url=url)
         if not inflater.eof:
-            break  # a truncated stream gives what it holds; the XML parser judges it
+            return b"".join(parts), True  # a truncated stream gives what it holds
         rest = inflater.unused_data.lstrip(b"\0")
-    return b"".join(parts)
+    return b"".join(parts), False
 
 
 def _local(element: Any) -> str:
