@@ -24,8 +24,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import regex
 import Stemmer
@@ -80,16 +80,14 @@ _CJK = (
     "\u3130-\u318f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\ua960-\ua97f\uac00-\ud7af"
     "\ud7b0-\ud7ff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0003134f"
 )
-_RUN_RE = regex.compile(
-    rf"(?P<cjk>[{_CJK}]+)|(?P<word>[[\p{{L}}\p{{N}}\p{{M}}]--[{_CJK}]]+)", regex.V1
-)
+_RUN_RE = regex.compile(r"[\p{L}\p{N}\p{M}]+")
 _CJK_CHAR_RE = regex.compile(rf"[{_CJK}]")
+_CJK_SPLIT_RE = regex.compile(rf"([{_CJK}]+)")
 _MARKS_RE = regex.compile(r"[\u0300-\u036f\u064b-\u065f\u0670]")
 _LETTERS = str.maketrans({"ı": "i", "ł": "l", "ø": "o", "đ": "d", "ħ": "h", "ŀ": "l"})
 
 
-@dataclass(frozen=True, slots=True)
-class Token:
+class Token(NamedTuple):
     """One index term and where its text is in the analyzed string."""
 
     term: str
@@ -140,27 +138,42 @@ def _bigrams(run: str, start: int) -> Iterator[Token]:
         yield Token(run[i : i + 2], start + i, start + i + 2)
 
 
-def _words(words: list[str], tag: str | None) -> list[str]:
-    lowered = [_lower(w, tag) for w in words]
+@lru_cache(maxsize=200_000)
+def _term(word: str, tag: str | None) -> str:
+    """One word's index term (cached: news vocabularies repeat)."""
+    lowered = _lower(word, tag)
     if tag is None:
-        return [fold(w) for w in lowered]
-    stems = _stemmer(tag).stemWords(lowered)
-    return [fold(s) if s.isdigit() else fold(s) + TAG + tag for s in stems]
+        return fold(lowered)
+    stem = _stemmer(tag).stemWord(lowered)
+    return fold(stem) if stem.isdigit() else fold(stem) + TAG + tag
+
+
+def _pieces(run: str, start: int) -> Iterator[tuple[bool, int, str]]:
+    """A run of word characters as (is CJK, start, text) pieces."""
+    if run.isascii() or _CJK_CHAR_RE.search(run) is None:
+        yield False, start, run
+        return
+    pos = start
+    for i, piece in enumerate(_CJK_SPLIT_RE.split(run)):
+        if piece:
+            yield i % 2 == 1, pos, piece
+        pos += len(piece)
 
 
 def tokens(text: str, language: str | None) -> list[Token]:
     """The terms of ``text`` with their character spans (for snippets and highlighting)."""
     tag = stem_tag(language)
     out: list[Token] = []
-    words: list[tuple[int, int, str]] = []
     for m in _RUN_RE.finditer(text):
-        if m.group("cjk") is not None:
-            out.extend(_bigrams(m.group(), m.start()))
-        else:
-            words.append((m.start(), m.end(), m.group()))
-    terms = _words([w for _, _, w in words], tag)
-    out.extend(Token(t, s, e) for (s, e, _), t in zip(words, terms, strict=True))
-    out.sort(key=lambda t: t.start)
+        run = m.group()
+        if run.isascii() or _CJK_CHAR_RE.search(run) is None:
+            out.append(Token(_term(run, tag), m.start(), m.end()))
+            continue
+        for cjk, start, piece in _pieces(run, m.start()):
+            if cjk:
+                out.extend(_bigrams(piece, start))
+            else:
+                out.append(Token(_term(piece, tag), start, start + len(piece)))
     return out
 
 
@@ -170,17 +183,15 @@ def analyze(text: str | None, language: str | None) -> str:
         return ""
     tag = stem_tag(language)
     parts: list[str] = []
-    words: list[str] = []
-    slots: list[int] = []
-    for m in _RUN_RE.finditer(text):
-        if m.group("cjk") is not None:
-            parts.extend(t.term for t in _bigrams(m.group(), 0))
-        else:
-            slots.append(len(parts))
-            parts.append("")
-            words.append(m.group())
-    for slot, term in zip(slots, _words(words, tag), strict=True):
-        parts[slot] = term
+    for run in _RUN_RE.findall(text):
+        if run.isascii() or _CJK_CHAR_RE.search(run) is None:
+            parts.append(_term(run, tag))
+            continue
+        for cjk, _, piece in _pieces(run, 0):
+            if cjk:
+                parts.extend(t.term for t in _bigrams(piece, 0))
+            else:
+                parts.append(_term(piece, tag))
     return " ".join(parts)
 
 

@@ -49,14 +49,43 @@ def make_snippet(
     ``HL_START`` and ``HL_END``; None when nothing in ``text`` matches."""
     if not text:
         return None
-    toks = tokens(text, language)
-    spans = matched_spans(toks, phrases, prefixes)
-    if not spans:
-        return None
+    # the first paragraph that matches (a long body is not analyzed past it)
+    for start, paragraph in _paragraphs(text):
+        toks = tokens(paragraph, language)
+        spans = matched_spans(toks, phrases, prefixes)
+        if spans:
+            return _window(
+                paragraph,
+                toks,
+                spans,
+                size,
+                first=start == 0,
+                last=start + len(paragraph) >= len(text),
+            )
+    return None
+
+
+def _paragraphs(text: str) -> list[tuple[int, str]]:
+    out, pos = [], 0
+    for part in text.split("\n\n"):
+        out.append((pos, part))
+        pos += len(part) + 2
+    return out
+
+
+def _window(
+    text: str,
+    toks: Sequence[Token],
+    spans: list[tuple[int, int]],
+    size: int,
+    *,
+    first: bool,
+    last: bool,
+) -> str:
     # the window of ``size`` tokens holding the most distinct matched terms
     best, best_score = 0, -1
-    for first, _ in spans:
-        start = max(0, first - size // 4)
+    for at, _ in spans:
+        start = max(0, at - size // 4)
         inside = {toks[a].term for a, b in spans if start <= a and b < start + size}
         if len(inside) > best_score:
             best, best_score = start, len(inside)
@@ -76,4 +105,5 @@ def make_snippet(
         pos = e
     out.append(text[pos:hi])
     body = " ".join("".join(out).split())
-    return (ELLIPSIS if best > 0 else "") + body + (ELLIPSIS if end < len(toks) else "")
+    before = ELLIPSIS if best > 0 or not first else ""
+    return before + body + (ELLIPSIS if end < len(toks) or not last else "")

@@ -5,8 +5,8 @@ the analyzer's terms of each article's title, lead and body (``archiver.search.a
 rowid = ``articles.id``. Python analyzes, so the store fills it in the transaction that writes
 the article; no trigger, no custom tokenizer: any SQLite tool and Datasette open the archive.
 The index keeps the language it analyzed each article in (``language``, unindexed: the
-stored one, else detected), so snippets are cut with the same analysis. ``search_languages``
-lists the languages the archive holds, the readings a query is analyzed in.
+stored one, which the extractor detects when the page does not say), so snippets are cut
+with the same analysis. ``search_languages`` lists the languages the archive holds, the readings a query is analyzed in.
 ``search_backfill`` remembers how far building the index over older articles went, so an
 interrupted build resumes where it stopped.
 """
@@ -65,7 +65,7 @@ def index_articles(conn: sqlite3.Connection, ids: Sequence[int]) -> int:
         conn.execute(f"DELETE FROM {INDEX} WHERE rowid IN ({marks})", chunk)
         values = []
         for id_, title, lead, body, stored in rows:
-            lang = language_key(stored) or detect_language(title, lead, body)
+            lang = language_key(stored)
             values.append(
                 (id_, analyze(title, lang), analyze(lead, lang), analyze(body, lang), lang)
             )
@@ -80,17 +80,6 @@ def index_articles(conn: sqlite3.Connection, ids: Sequence[int]) -> int:
         )
         count += len(rows)
     return count
-
-
-def detect_language(*texts: str | None) -> str | None:
-    """The language of an article whose page did not say (py3langid), None when too short."""
-    sample = " ".join(t for t in texts if t)[:3000]
-    if len(sample.split()) < 5:
-        return None
-    import py3langid
-
-    code = py3langid.classify(sample)[0]
-    return str(code) if code else None
 
 
 def pending(conn: sqlite3.Connection) -> tuple[int, int] | None:
