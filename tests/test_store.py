@@ -110,8 +110,8 @@ def test_fields_round_trip(store: Store) -> None:
 
 def test_fts_follows_inserts(store: Store) -> None:
     store.add_article(article(3, body="Cormorants nest on the pier."), source="s")
-    hits = store.conn.execute(
-        "SELECT rowid FROM articles_search WHERE articles_search MATCH 'cormorants'"  # no language: unstemmed
+    hits = store.conn.execute(  # no language given: the words are folded, not stemmed
+        "SELECT rowid FROM articles_search WHERE articles_search MATCH 'cormorants'"
     ).fetchall()
     assert len(hits) == 1
     assert store.integrity_problems() == []

@@ -6,7 +6,8 @@ rowid = ``articles.id``. Python analyzes, so the store fills it in the transacti
 the article; no trigger, no custom tokenizer: any SQLite tool and Datasette open the archive.
 The index keeps the language it analyzed each article in (``language``, unindexed: the
 stored one, which the extractor detects when the page does not say), so snippets are cut
-with the same analysis. ``search_languages`` lists the languages the archive holds, the readings a query is analyzed in.
+with the same analysis. ``search_languages`` lists the languages the archive holds, the
+readings a query is analyzed in.
 ``search_backfill`` remembers how far building the index over older articles went, so an
 interrupted build resumes where it stopped.
 """
