@@ -62,11 +62,13 @@ def test_language(text: str, match: str) -> None:
 
 def test_words_are_read_in_each_language_of_the_archive() -> None:
     query = parse_query("переговоры", languages=["ru", "en", None])
-    assert query.match == '("переговоры" OR "переговоры_en" OR "переговор_ru")'
+    # untagged, English, Russian stem, and the word itself as a Russian stem
+    assert query.match == '("переговоры" OR "переговоры_en" OR "переговор_ru" OR "переговоры_ru")'
     assert ("переговор_ru",) in query.highlight
     query = parse_query('"joint talks" -title:weather', languages=["en"])
     assert query.match == (
-        '(("joint talks" OR "joint_en talk_en")) NOT title : ("weather" OR "weather_en")'
+        '(("joint talks" OR "joint_en talk_en" OR "joint_en talks_en"))'
+        ' NOT title : ("weather" OR "weather_en")'
     )
     prefix = parse_query("negotiations*", languages=["en"])
     assert prefix.match == '("negotiations" * OR "negoti_en")'

@@ -139,13 +139,15 @@ def _bigrams(run: str, start: int) -> Iterator[Token]:
 
 
 @lru_cache(maxsize=200_000)
-def _term(word: str, tag: str | None) -> str:
-    """One word's index term (cached: news vocabularies repeat)."""
+def _term(word: str, tag: str | None, stem: bool = True) -> str:
+    """One word's index term (cached: news vocabularies repeat). ``stem=False``: the word
+    itself as a term of its language, for queries (a dictionary form is often the stem of
+    its inflections where Snowball cuts it shorter: ``ciudad`` / ``ciudades``)."""
     lowered = _lower(word, tag)
     if tag is None:
         return fold(lowered)
-    stem = _stemmer(tag).stemWord(lowered)
-    return fold(stem) if stem.isdigit() else fold(stem) + TAG + tag
+    stemmed = _stemmer(tag).stemWord(lowered) if stem else lowered
+    return fold(stemmed) if stemmed.isdigit() else fold(stemmed) + TAG + tag
 
 
 def _pieces(run: str, start: int) -> Iterator[tuple[bool, int, str]]:
@@ -160,20 +162,20 @@ def _pieces(run: str, start: int) -> Iterator[tuple[bool, int, str]]:
         pos += len(piece)
 
 
-def tokens(text: str, language: str | None) -> list[Token]:
+def tokens(text: str, language: str | None, *, stem: bool = True) -> list[Token]:
     """The terms of ``text`` with their character spans (for snippets and highlighting)."""
     tag = stem_tag(language)
     out: list[Token] = []
     for m in _RUN_RE.finditer(text):
         run = m.group()
         if run.isascii() or _CJK_CHAR_RE.search(run) is None:
-            out.append(Token(_term(run, tag), m.start(), m.end()))
+            out.append(Token(_term(run, tag, stem), m.start(), m.end()))
             continue
         for cjk, start, piece in _pieces(run, m.start()):
             if cjk:
                 out.extend(_bigrams(piece, start))
             else:
-                out.append(Token(_term(piece, tag), start, start + len(piece)))
+                out.append(Token(_term(piece, tag, stem), start, start + len(piece)))
     return out
 
 
@@ -202,14 +204,17 @@ def is_cjk(text: str) -> bool:
 
 def alternatives(word: str, languages: Iterable[str | None]) -> tuple[tuple[str, ...], ...]:
     """What a typed word or phrase may be in the index: one term sequence (a phrase) per
-    language it is analyzed in, without repeats. ``languages`` are the archive's (stored
-    codes); the untagged reading (no stemmer) is always among them."""
+    language it is analyzed in, and per stemmed language the word itself as a stem (the
+    dictionary form that Snowball cuts shorter than its inflections), without repeats.
+    ``languages`` are the archive's (stored codes); the untagged reading (no stemmer) is
+    always among them."""
     tags = sorted({stem_tag(lang) or "" for lang in languages} | {""})
     seen: dict[tuple[str, ...], None] = {}
     for tag in tags:
-        phrase = tuple(t.term for t in tokens(word, tag or None))
-        if phrase:
-            seen.setdefault(phrase, None)
+        for stem in (True, False) if tag else (True,):
+            phrase = tuple(t.term for t in tokens(word, tag or None, stem=stem))
+            if phrase:
+                seen.setdefault(phrase, None)
     return tuple(seen)
 
 
