@@ -179,14 +179,34 @@ def tokens(text: str, language: str | None, *, stem: bool = True) -> list[Token]
     return out
 
 
+_CACHES: dict[str | None, dict[str, str]] = {}
+_CACHE_SIZE = 200_000
+
+
+def _terms(runs: list[str], tag: str | None) -> list[str]:
+    """``_term`` over many words through a plain per-language dict (the write path's hot loop)."""
+    cache = _CACHES.setdefault(tag, {})
+    if len(cache) > _CACHE_SIZE:
+        cache.clear()
+    out = list(map(cache.get, runs))  # a C loop; the misses are filled below
+    if None in out:
+        for i, term in enumerate(out):
+            if term is None:
+                out[i] = cache[runs[i]] = _term(runs[i], tag)
+    return out  # type: ignore[return-value]
+
+
 def analyze(text: str | None, language: str | None) -> str:
     """The index text of ``text``: its terms in order, separated by spaces."""
     if not text:
         return ""
     tag = stem_tag(language)
+    runs = _RUN_RE.findall(text)
+    if _CJK_CHAR_RE.search(text) is None:  # the common case: no CJK anywhere
+        return " ".join(_terms(runs, tag))
     parts: list[str] = []
-    for run in _RUN_RE.findall(text):
-        if run.isascii() or _CJK_CHAR_RE.search(run) is None:
+    for run in runs:
+        if _CJK_CHAR_RE.search(run) is None:
             parts.append(_term(run, tag))
             continue
         for cjk, _, piece in _pieces(run, 0):
