@@ -1,16 +1,25 @@
-"""Search at scale (issue 6): load rate with the FTS index maintained, then query latency.
+"""Search at scale (issues 6 and 10): load rate with the search index maintained, index size,
+query latency, and the analyzer's cost per article at write time.
 
 Builds an archive of N synthetic articles WITH THE PROJECT'S OWN STORE (``Store.migrate()``
-and its bulk ``Store.add_articles``, FTS5 kept by triggers): 300-600 words each from a
+and its bulk ``Store.add_articles``, which analyzes each article and fills the analyzed index
+``articles_search``): 300-600 words each from a
 Zipf-like vocabulary (a few hundred real news words at the head, some fixed phrases such as
 "prime minister", then tens of thousands of invented words; Latin and Cyrillic scripts),
 several sources and languages, publication dates spread over four years.
 
-Then times ``archiver.search.search()`` (what ``archiver search`` runs: parse, read-only
-connection, bm25 with weights, cluster collapse, snippets) next to the bare FTS5 MATCH
-(``SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT 20`` on an
-open connection, plus the same filter for the filtered query) on the same database, in the
-same run, the two interleaved. Targets: load >= 2,000 articles/s; p95 <= 1.2x bare.
+The peer for the load, in the same run: the same rows loaded the way the archive did before
+issue 10 (schema 1-4: FTS5 ``unicode61`` over the text, kept by triggers, no analysis). Then
+that index (``articles_fts``) is also built inside the new archive, so the two indexes sit in
+one file and their sizes (``dbstat``) and bare queries compare directly.
+
+Then times ``archiver.search.search()`` (what ``archiver search`` runs: parse and analyze the
+query in the archive's languages, read-only connection, bm25 with weights, cluster collapse,
+snippets) next to the bare FTS5 MATCH (``SELECT rowid FROM <index> WHERE <index> MATCH ?
+ORDER BY rank LIMIT 20`` on an open connection, plus the same filter for the filtered query)
+on the analyzed index (with the expression search() builds) and on the unicode61 index
+("today": the words as typed), in the same run, interleaved. Targets: load >= 2,000
+articles/s; p95 <= 1.2x bare.
 
 Usage: .venv/bin/python bench/search.py [--n 1000000] [--db PATH] [--reuse] [--runs 40]
 """
@@ -32,8 +41,10 @@ from pathlib import Path
 from typing import Any
 
 from archiver.models import Article
-from archiver.search import search
-from archiver.store import Store, article_row
+from archiver.search import parse_query, search
+from archiver.search.analyzer import analyze
+from archiver.store import Store, article_row, schema
+from archiver.store.searchindex import languages
 
 HEAD_TEXT = (
     "the of to and in a said on for that is with was by at as from it he has have will be "
@@ -221,6 +232,85 @@ def load(db: Path, n: int, seed: int) -> tuple[float, float]:
     return n / in_store, n / (time.perf_counter() - started)
 
 
+def load_today(db: Path, n: int, seed: int) -> float:
+    """The peer: the same rows into the pre-issue-10 schema (unicode61 FTS5 kept by triggers),
+    with the bulk INSERT ``Store.add_articles`` used then; returns articles/s."""
+    rng = random.Random(seed)
+    corpus = Corpus(rng)
+    spent = 0.0
+    with Store(db) as store:
+        with store.transaction() as conn:
+            store.db.table("schema_migrations").create(
+                {"version": int, "name": str, "applied_at": str}, pk="version"
+            )
+            for version, name, step in schema.MIGRATIONS[:4]:
+                step(store.db)
+                conn.execute("INSERT INTO schema_migrations VALUES (?, ?, '')", (version, name))
+        stream = rows(corpus, n, rng)
+        done = 0
+        while done < n:
+            chunk = list(itertools.islice(stream, 5_000))
+            columns = list(chunk[0])
+            sql = (
+                f"INSERT OR IGNORE INTO articles ({', '.join(columns)})"
+                f" VALUES ({', '.join('?' * len(columns))})"
+            )
+            t0 = time.perf_counter()
+            with store.transaction() as conn:
+                last = conn.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]
+                conn.executemany(sql, ([r[c] for c in columns] for r in chunk))
+                conn.execute("UPDATE articles SET cluster_id = id WHERE id > ?", (last,))
+                conn.execute(
+                    "INSERT OR IGNORE INTO article_urls (url, article_id, kind, first_seen)"
+                    " SELECT url, id, 'canonical', first_seen FROM articles WHERE id > ?",
+                    (last,),
+                )
+            spent += time.perf_counter() - t0
+            done += len(chunk)
+    return n / spent
+
+
+def analysis_cost(seed: int, sample: int = 2_000) -> float:
+    """Milliseconds per article spent in the analyzer (title + lead + body), the write-time
+    cost issue 10 adds; warm (the analyzer caches terms, as in a running daemon)."""
+    rng = random.Random(seed + 1)
+    items = list(rows(Corpus(rng), sample, rng))
+    for r in items[:200]:
+        analyze(r["body"], r["language"])
+    t0 = time.perf_counter()
+    for r in items:
+        for field in ("title", "lead", "body"):
+            analyze(r[field], r["language"])
+    return (time.perf_counter() - t0) * 1000 / sample
+
+
+def add_today_index(db: Path) -> None:
+    """Build the unicode61 index over the same rows inside the new archive (for sizes and the
+    bare "today" queries)."""
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(title, lead, body,"
+        " content='articles', content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
+    )
+    conn.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
+    conn.commit()
+    conn.close()
+
+
+def index_sizes(db: Path) -> dict[str, int]:
+    conn = sqlite3.connect(db)
+    out = {
+        name: int(
+            conn.execute(
+                "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE ?", (name + "%",)
+            ).fetchone()[0]
+        )
+        for name in ("articles_search", "articles_fts", "articles")
+    }
+    conn.close()
+    return out
+
+
 def percentile(values: list[float], q: float) -> float:
     """Nearest-rank percentile."""
     ordered = sorted(values)
@@ -237,25 +327,38 @@ def measure(runs: int, fn: Callable[[], object]) -> list[float]:
     return out
 
 
-ROWS = (
-    "SELECT a.id, a.url, a.source, a.title, a.published,"
-    " snippet(articles_fts, -1, '[', ']', '...', 12)"
-    " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-)
+def rows_sql(index: str) -> str:
+    return (
+        "SELECT a.id, a.url, a.source, a.title, a.published,"
+        f" snippet({index}, -1, '[', ']', '...', 12)"
+        f" FROM {index} JOIN articles a ON a.id = {index}.rowid"
+    )
 
 
-def with_rows(sql: str) -> str:
+def with_rows(sql: str, index: str) -> str:
     """The same bare MATCH, returning what ``archiver search`` shows (row and snippet)."""
-    if sql.startswith("SELECT rowid FROM articles_fts WHERE"):
-        return sql.replace("SELECT rowid FROM articles_fts WHERE", ROWS + " WHERE", 1)
+    if sql.startswith(f"SELECT rowid FROM {index} WHERE"):
+        return sql.replace(f"SELECT rowid FROM {index} WHERE", rows_sql(index) + " WHERE", 1)
     return sql.replace(
-        "SELECT a.id FROM articles_fts CROSS JOIN articles a ON a.id = articles_fts.rowid",
-        ROWS.replace(" JOIN ", " CROSS JOIN "),
+        f"SELECT a.id FROM {index} CROSS JOIN articles a ON a.id = {index}.rowid",
+        rows_sql(index).replace(" JOIN ", " CROSS JOIN "),
         1,
     )
 
 
-Timings = tuple[str, list[float], list[float], list[float], int]
+def bare_sqls(index: str) -> tuple[str, str]:
+    plain = f"SELECT rowid FROM {index} WHERE {index} MATCH ? ORDER BY rank LIMIT 20"
+    # CROSS JOIN keeps the FTS index the outer loop: with a plain JOIN SQLite 3.40 picks the
+    # (source, published) index and runs MATCH once per row (about 3 minutes at 1M)
+    filtered = (
+        f"SELECT a.id FROM {index} CROSS JOIN articles a ON a.id = {index}.rowid"
+        f" WHERE {index} MATCH ? AND a.source = ? AND a.published >= ?"
+        f" AND a.published < ? ORDER BY {index}.rank LIMIT 20"
+    )
+    return plain, filtered
+
+
+Timings = tuple[str, list[float], list[float], list[float], list[float], int]
 
 
 def queries(db: Path, runs: int) -> list[Timings]:
@@ -266,49 +369,43 @@ def queries(db: Path, runs: int) -> list[Timings]:
         .split()
     )
     rare = _rare_term(conn)
+    held = languages(conn)
     since, until = datetime(2021, 1, 1, tzinfo=UTC), datetime(2021, 7, 1, tzinfo=UTC)
-    bare_sql = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rank LIMIT 20"
-    # CROSS JOIN keeps the FTS index the outer loop: with a plain JOIN SQLite 3.40 picks the
-    # (source, published) index and runs MATCH once per row (about 3 minutes at 1M)
-    bare_filtered = (
-        "SELECT a.id FROM articles_fts CROSS JOIN articles a ON a.id = articles_fts.rowid"
-        " WHERE articles_fts MATCH ? AND a.source = ? AND a.published >= ?"
-        " AND a.published < ? ORDER BY articles_fts.rank LIMIT 20"
-    )
-    cases: list[tuple[str, str, dict[str, Any], str, tuple[Any, ...]]] = [
-        ("common word", "minister", {}, bare_sql, ('"minister"',)),
-        ("two common words", "security forces", {}, bare_sql, ('"security" AND "forces"',)),
-        (f"rare word ({rare})", rare, {}, bare_sql, (f'"{rare}"',)),
-        ("phrase", '"prime minister"', {}, bare_sql, ('"prime minister"',)),
+    window = (since.isoformat(), until.isoformat())
+    cases: list[tuple[str, str, dict[str, Any], tuple[Any, ...]]] = [
+        ("common word", "minister", {}, ('"minister"',)),
+        ("two common words", "security forces", {}, ('"security" AND "forces"',)),
+        (f"rare word ({rare})", rare, {}, (f'"{rare}"',)),
+        ("phrase", '"prime minister"', {}, ('"prime minister"',)),
         (
             "word, source + dates",
             "ceasefire",
             {"source": ["tass-en"], "since": since, "until": until},
-            bare_filtered,
-            ('"ceasefire"', "tass-en", since.isoformat(), until.isoformat()),
+            ('"ceasefire"', "tass-en", *window),
         ),
-        (
-            "title word",
-            f"title:{vocab[0].lower()}",
-            {},
-            bare_sql,
-            (f'title : "{vocab[0].lower()}"',),
-        ),
+        ("title word", f"title:{vocab[0].lower()}", {}, (f'title : "{vocab[0].lower()}"',)),
     ]
     results = []
-    for label, text, kwargs, sql, params in cases:
-        ours: list[float] = []
-        bare: list[float] = []
-        rows: list[float] = []
+    for label, text, kwargs, today_params in cases:
+        filtered = "source" in kwargs
+        new_plain, new_filtered = bare_sqls("articles_search")
+        old_plain, old_filtered = bare_sqls("articles_fts")
+        match = parse_query(text, languages=held).match
+        new_params = (match, *today_params[1:])
+        new_sql = new_filtered if filtered else new_plain
+        old_sql = old_filtered if filtered else old_plain
         hits = len(search(db, text, **kwargs))
-        ours_call = functools.partial(search, db, text, **kwargs)
-        bare_call = functools.partial(_fetch, conn, sql, params)
-        rows_call = functools.partial(_fetch, conn, with_rows(sql), params)
+        calls = [
+            functools.partial(search, db, text, **kwargs),
+            functools.partial(_fetch, conn, new_sql, new_params),
+            functools.partial(_fetch, conn, with_rows(new_sql, "articles_search"), new_params),
+            functools.partial(_fetch, conn, old_sql, today_params),
+        ]
+        timings: list[list[float]] = [[] for _ in calls]
         for _ in range(runs):  # interleaved, so all see the same cache and machine load
-            ours += measure(1, ours_call)
-            bare += measure(1, bare_call)
-            rows += measure(1, rows_call)
-        results.append((label, ours, bare, rows, hits))
+            for out, call in zip(timings, calls, strict=True):
+                out += measure(1, call)
+        results.append((label, *timings, hits))
     conn.close()
     return results
 
@@ -322,6 +419,7 @@ def _rare_term(conn: sqlite3.Connection) -> str:
     total = conn.execute("SELECT max(id) FROM articles").fetchone()[0] or 1
     target = max(3, total // 5000)
     conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, articles_fts, 'row')")
+    # a plain word: the same in both indexes (no stem differs from the word)
     row = conn.execute(
         "SELECT term FROM temp.vocab WHERE doc BETWEEN ? AND ? AND term GLOB '[a-z]*' LIMIT 1",
         (target, target * 2),
@@ -342,34 +440,52 @@ def main() -> None:
         tmp = tempfile.TemporaryDirectory(prefix="archiver-bench-")
         args.db = Path(tmp.name) / "archive.db"
     print(f"archive: {args.db}")
+    print(f"analysis at write time: {analysis_cost(args.seed):.2f} ms per article (warm)")
     if not args.reuse:
         if args.db.exists():
             raise SystemExit(f"{args.db} exists: remove it or pass --reuse")
         print(f"loading {args.n:,} synthetic articles with Store.add_articles ...")
         rate, overall = load(args.db, args.n, args.seed)
         size = sum(p.stat().st_size for p in args.db.parent.glob(args.db.name + "*"))
+        peer_db = args.db.with_name(args.db.stem + "-today.db")
+        today = load_today(peer_db, args.n, args.seed)
+        peer_size = sum(p.stat().st_size for p in peer_db.parent.glob(peer_db.name + "*"))
+        for p in peer_db.parent.glob(peer_db.name + "*"):
+            p.unlink()
         verdict = "ok" if rate >= 2000 else "BELOW TARGET"
         print(
             f"load: {args.n:,} articles at {rate:,.0f} articles/s in Store.add_articles with "
-            f"FTS5 maintained (target >= 2,000: {verdict}); {overall:,.0f}/s including the "
-            f"generation of the text; archive {size / 1e9:.2f} GB"
+            f"the analyzed index maintained (target >= 2,000: {verdict}); {overall:,.0f}/s "
+            f"including the generation of the text; archive {size / 1e9:.2f} GB\n"
+            f"peer (today: unicode61 FTS5 by triggers, no analysis): {today:,.0f} articles/s; "
+            f"archive {peer_size / 1e9:.2f} GB"
         )
+        add_today_index(args.db)
+    sizes = index_sizes(args.db)
+    print(
+        f"index sizes: analyzed articles_search {sizes['articles_search'] / 1e6:,.0f} MB, "
+        f"unicode61 articles_fts {sizes['articles_fts'] / 1e6:,.0f} MB (external content), "
+        f"articles table {sizes['articles'] / 1e6:,.0f} MB"
+    )
     print(
         f"\nlatency, ms ({args.runs} runs each, interleaved). search() = archiver search's "
-        "library call incl. opening the archive, snippets, cluster collapse; bare ids = "
-        "FTS5 MATCH ... ORDER BY rank LIMIT 20 returning rowids on an open connection; "
-        "bare rows = the same MATCH also returning url, source, title, date and snippet()"
+        "library call incl. opening the archive, analysis, snippets, cluster collapse; ids = "
+        "bare FTS5 MATCH ... ORDER BY rank LIMIT 20 returning rowids on an open connection, "
+        "on the analyzed index with search()'s expression; rows = the same also returning "
+        "url, source, title, date and snippet(); today = the bare MATCH of the words as typed "
+        "on the unicode61 index"
     )
     print(
-        f"{'query':<26} {'hits':>4} {'search p50':>10} {'p95':>7} {'ids p50':>8} {'p95':>7} "
-        f"{'ratio':>6} {'rows p50':>8} {'p95':>7} {'ratio':>6}"
+        f"{'query':<26} {'hits':>4} {'search p50':>10} {'p95':>7} {'ids p95':>8} {'ratio':>6} "
+        f"{'rows p95':>8} {'ratio':>6} {'today p95':>9} {'ratio':>6}"
     )
-    for label, ours, bare, rows, hits in queries(args.db, args.runs):
-        p95o, p95b, p95r = (percentile(ours, 0.95), percentile(bare, 0.95), percentile(rows, 0.95))
+    for label, ours, bare, rows_, today_ms, hits in queries(args.db, args.runs):
+        p95o, p95b = percentile(ours, 0.95), percentile(bare, 0.95)
+        p95r, p95t = percentile(rows_, 0.95), percentile(today_ms, 0.95)
         print(
             f"{label[:26]:<26} {hits:>4} {statistics.median(ours):>10.2f} {p95o:>7.2f} "
-            f"{statistics.median(bare):>8.2f} {p95b:>7.2f} {p95o / p95b:>5.2f}x "
-            f"{statistics.median(rows):>8.2f} {p95r:>7.2f} {p95o / p95r:>5.2f}x"
+            f"{p95b:>8.2f} {p95o / p95b:>5.2f}x {p95r:>8.2f} {p95o / p95r:>5.2f}x "
+            f"{p95t:>9.2f} {p95o / p95t:>5.2f}x"
         )
     if tmp is not None:
         tmp.cleanup()

@@ -21,7 +21,7 @@ from search_helpers import build_archive
 
 CASES = [
     ("baku", '"baku"'),
-    ("Baku talks", '"Baku" AND "talks"'),
+    ("Baku talks", '"baku" AND "talks"'),  # folded as the index is
     ('"monitoring center"', '"monitoring center"'),
     ('"monitoring center', '"monitoring center"'),  # unclosed quote runs to the end
     ("war -peace", '("war") NOT "peace"'),
@@ -36,28 +36,43 @@ CASES = [
     ('title:"space agency" launch', 'title : "space agency" AND "launch"'),
     ("launch -title:weather", '("launch") NOT title : "weather"'),
     # operators typed as words are words
-    ("war AND peace", '"war" AND "AND" AND "peace"'),
-    ("NOT this", '"NOT" AND "this"'),
-    ("NEAR(a b)", '"NEAR(a" AND "b)"'),
-    ("OR baku", '"OR" AND "baku"'),
-    ("baku OR", '"baku" AND "OR"'),
+    ("war AND peace", '"war" AND "and" AND "peace"'),
+    ("NOT this", '"not" AND "this"'),
+    ("NEAR(a b)", '"near a" AND "b"'),
+    ("OR baku", '"or" AND "baku"'),
+    ("baku OR", '"baku" AND "or"'),
     ("baku or tass", '"baku" AND "or" AND "tass"'),
     # syntax characters are quoted, never interpreted
-    ("^baku", '"^baku"'),
-    ("foo:bar", '"foo:bar"'),
-    ("a:b:c (x) {y}", '"a:b:c" AND "(x)" AND "{y}"'),
+    ("^baku", '"baku"'),
+    ("foo:bar", '"foo bar"'),  # a word the analyzer cuts in two is a phrase
+    ("a:b:c (x) {y}", '"a b c" AND "x" AND "y"'),
     ('it"s', '"it" AND "s"'),
     ("baku ( ) * - -- ^ : 🙂", '"baku"'),  # tokens without letters or digits are dropped
     ("tab\there\nnew\x00line", '"tab" AND "here" AND "new" AND "line"'),
     ("zero\u200bwidth", '"zerowidth"'),
-    ("中国空间站 对接", '"中国空间站" AND "对接"'),
-    ("café", '"café"'),
+    ("中国空间站 对接", '"中国 国空 空间 间站" AND "对接"'),  # CJK bigrams
+    ("café", '"cafe"'),
 ]
 
 
 @pytest.mark.parametrize(("text", "match"), CASES)
 def test_language(text: str, match: str) -> None:
     assert parse_query(text).match == match
+
+
+def test_words_are_read_in_each_language_of_the_archive() -> None:
+    query = parse_query("переговоры", languages=["ru", "en", None])
+    # untagged, English, Russian stem, and the word itself as a Russian stem
+    assert query.match == '("переговоры" OR "переговоры_en" OR "переговор_ru" OR "переговоры_ru")'
+    assert ("переговор_ru",) in query.highlight
+    query = parse_query('"joint talks" -title:weather', languages=["en"])
+    assert query.match == (
+        '(("joint talks" OR "joint_en talk_en" OR "joint_en talks_en"))'
+        ' NOT title : ("weather" OR "weather_en")'
+    )
+    prefix = parse_query("negotiations*", languages=["en"])
+    assert prefix.match == '("negotiations" * OR "negoti_en")'
+    assert prefix.prefixes == ("negotiations",)
 
 
 def test_source_filters_leave_the_match() -> None:
@@ -280,11 +295,19 @@ def test_words_phrases_and_exclusions_find_the_right_stories(archive: Path) -> N
     assert urls("title:satellite") == {"satellite-launch"}
     assert urls('"monitoring center"') == {"1251234", "azerbaijan-turkey-cooperation"}
     assert urls("harvest -wheat") == {"escape"}
-    assert urls("launch OR festival") == {"satellite-launch", "escape"}
+    # "launch" finds "launching" (the seed's story, both copies) by its stem
+    assert urls("launch OR festival") == {
+        "satellite-launch",
+        "escape",
+        "1251234",
+        "azerbaijan-turkey-cooperation",
+    }
     assert urls("monitor*") == {"1251234", "azerbaijan-turkey-cooperation"}
     assert urls("baku source:wire-en") == {"azerbaijan-turkey-cooperation"}
     assert urls("cooperation -source:wire-en") == {"1251234", "1300001"}
     assert urls("пшеницы") == {"2000001"}
+    assert urls("пшеница") == {"2000001"}  # the dictionary form finds the inflected text
+    assert urls("空间") == {"kongjianzhan"}  # a word inside Chinese running text
     assert urls("Пшеницы") == {"2000001"}  # case folded
     assert urls("中国空间站") == {"kongjianzhan"}
     assert urls("satellite AND launch") == set()  # AND is a word here, absent from the text
@@ -292,7 +315,9 @@ def test_words_phrases_and_exclusions_find_the_right_stories(archive: Path) -> N
 
 
 def test_raw_fts5_syntax_works_and_its_errors_are_friendly(archive: Path) -> None:
-    hits = search(archive, 'title:satellite OR "monitoring center"', raw=True, all_versions=True)
+    # raw FTS5 runs on the analyzed index as it is: its terms are the analyzer's
+    text = 'title:satellit_en OR "monitor_en center_en"'
+    hits = search(archive, text, raw=True, all_versions=True)
     assert len(hits) == 3
     with pytest.raises(QueryError, match="invalid FTS5 query") as info:
         search(archive, 'NEAR("a" b', raw=True)

@@ -16,7 +16,8 @@ import pytest
 
 from archiver.errors import StoreError
 from archiver.models import Article
-from archiver.serve.app import NOTHING, archiver_match, load_metadata, write_metadata
+from archiver.search.sqlfunctions import NOTHING, match_expression
+from archiver.serve.app import load_metadata, write_metadata
 from archiver.store import Store
 
 from search_helpers import build_archive
@@ -210,7 +211,9 @@ def test_serve_function_runs_datasette(tmp_path: Path) -> None:
         wait_until_up(base, proc)
         assert _titles(base, "/my+archive/articles.json?_search=cooperation&_shape=array")
         meta = httpx.get(base + "/-/metadata.json", timeout=10).json()
-        assert meta["databases"]["my archive"]["tables"]["articles"]["fts_table"] == "articles_fts"
+        assert (
+            meta["databases"]["my archive"]["tables"]["articles"]["fts_table"] == "articles_search"
+        )
         proc.terminate()
         assert proc.wait(timeout=10) == 0
 
@@ -245,6 +248,7 @@ def test_metadata(tmp_path: Path) -> None:
 
 
 def test_archiver_match() -> None:
-    assert archiver_match("title:baku") == 'title : "baku"'
-    assert archiver_match('"') == NOTHING
-    assert archiver_match(None) == NOTHING
+    conn = sqlite3.connect(":memory:")
+    assert match_expression(conn, "title:baku") == 'title : "baku"'
+    assert match_expression(conn, '"') == NOTHING
+    assert match_expression(conn, None) == NOTHING

@@ -5,8 +5,11 @@ daemon writes (WAL) never fails with "database is locked" and never writes anyth
 
 Ranking is FTS5's bm25 with the title weighted above the lead and the lead above the body.
 Results are collapsed to one hit per story cluster (``cluster_id``; NULL is its own cluster)
-unless ``all_versions``. Snippets come from FTS5 ``snippet()`` with ``HL_START``/``HL_END``
-around the matched words; ``archiver.cli.hits`` turns them into highlight or drops them.
+unless ``all_versions``. The index is ``articles_search``, the analyzer's terms (see
+``archiver.store.searchindex``); the query is analyzed in each language the archive holds (or
+only ``lang``). Snippets are cut from the stored text by ``archiver.search.snippets`` with
+``HL_START``/``HL_END`` around what matched, inflected forms and CJK words included;
+``archiver.cli.hits`` turns them into highlight or drops them.
 """
 
 from __future__ import annotations
@@ -21,19 +24,18 @@ from typing import Any
 from archiver.errors import QueryError, StoreError
 from archiver.models import SearchHit
 from archiver.search.query import Query, parse_query
+from archiver.search.snippets import ELLIPSIS, HL_END, HL_START, SNIPPET_TOKENS, make_snippet
 from archiver.store.readonly import connect_readonly
+from archiver.store.searchindex import INDEX, languages
 
-HL_START = "\ue000"  # private-use characters: never typed, never in news copy
-HL_END = "\ue001"
-ELLIPSIS = "…"
-SNIPPET_TOKENS = 24
+__all__ = ["HL_END", "HL_START", "SORTS", "count", "parse_when", "search"]
+
 WEIGHTS = (10.0, 3.0, 1.0)  # bm25 weights of title, lead, body
 SORTS = ("relevance", "newest")
 
 _WEIGHTS = ", ".join(f"{w:.1f}" for w in WEIGHTS)
 _RANK = f"bm25({_WEIGHTS})"  # for ``rank MATCH``
-_BM25 = f"bm25(articles_fts, {_WEIGHTS})"  # as a column
-_SNIPPET = f"snippet(articles_fts, {{}}, '{HL_START}', '{HL_END}', '{ELLIPSIS}', {SNIPPET_TOKENS})"
+_BM25 = f"bm25({INDEX}, {_WEIGHTS})"  # as a column
 _RELATIVE_RE = re.compile(r"^(\d{1,6})\s*(s|m|min|h|d|w|y)$")
 _RELATIVE_UNITS = {
     "s": timedelta(seconds=1),
@@ -158,6 +160,20 @@ def _lead_snippet(lead: str | None, body: str | None) -> str:
     return text + (ELLIPSIS if len(words) > SNIPPET_TOKENS else "")
 
 
+def _prepare(conn: sqlite3.Connection, text: str, raw: bool, lang: str | None) -> Query:
+    """Parse ``text`` for this archive: analyzed in its languages (or only ``lang``)."""
+    tables = {r[0] for r in _run(conn, "SELECT name FROM sqlite_master", (), Query(""))}
+    if "articles" not in tables:
+        raise StoreError("not an archiver archive (no such table: articles)")
+    if INDEX not in tables:
+        raise StoreError(
+            "this archive has no search index yet: run `archiver poll` or `archiver run`"
+            " once to bring it forward"
+        )
+    held = [lang.strip().lower()] if lang else languages(conn)
+    return parse_query(text, raw=raw, languages=held)
+
+
 def search(
     db_path: Path,
     text: str,
@@ -179,48 +195,52 @@ def search(
         raise QueryError(f"unknown sort {sort!r} (use {' or '.join(SORTS)})")
     if limit < 1:
         raise QueryError("--limit must be at least 1")
-    query = parse_query(text, raw=raw)
-    where, params = _filters(query, source, since, until, lang)
-    # the ranked ids first (the FTS index only, plus the row when a filter needs it); then
-    # the rows of the best few, collapsed per story; then snippets of the ones kept
-    newest = " ORDER BY a.published DESC, a.id DESC"
-    if query.is_empty:
-        sql = f"SELECT a.id, NULL FROM articles a WHERE 1{where}{newest}"
-    else:
-        params = [query.match, *params]
-        if sort == "newest":
-            sql = (
-                "SELECT a.id, NULL FROM articles_fts JOIN articles a"
-                f" ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?{where}{newest}"
-            )
-        elif where:  # FTS5 hands rows over best first: the join stops at LIMIT passing rows
-            sql = (
-                "SELECT a.id, articles_fts.rank FROM articles_fts JOIN articles a"
-                f" ON a.id = articles_fts.rowid WHERE articles_fts MATCH ?"
-                f" AND articles_fts.rank MATCH '{_RANK}'{where} ORDER BY articles_fts.rank"
-            )
-        else:  # bm25() sorted by SQLite's top-N sorter: cheaper than FTS5's ORDER BY rank
-            sql = (
-                f"SELECT rowid, {_BM25} AS score FROM articles_fts"
-                " WHERE articles_fts MATCH ? ORDER BY score"
-            )
+    parse_query(text, raw=raw)  # a friendly error before the archive is even opened
     with connect_readonly(db_path) as conn:
+        query = _prepare(conn, text, raw, lang)
+        where, params = _filters(query, source, since, until, lang)
+        # the ranked ids first (the FTS index only, plus the row when a filter needs it);
+        # then the rows of the best few, collapsed per story; then snippets of the ones kept
+        newest = " ORDER BY a.published DESC, a.id DESC"
+        if query.is_empty:
+            sql = f"SELECT a.id, NULL FROM articles a WHERE 1{where}{newest}"
+        else:
+            params = [query.match, *params]
+            if sort == "newest":
+                sql = (
+                    f"SELECT a.id, NULL FROM {INDEX} JOIN articles a"
+                    f" ON a.id = {INDEX}.rowid WHERE {INDEX} MATCH ?{where}{newest}"
+                )
+            elif where:  # FTS5 hands rows over best first: the join stops at LIMIT passing rows
+                sql = (
+                    f"SELECT a.id, {INDEX}.rank FROM {INDEX} JOIN articles a"
+                    f" ON a.id = {INDEX}.rowid WHERE {INDEX} MATCH ?"
+                    f" AND {INDEX}.rank MATCH '{_RANK}'{where} ORDER BY {INDEX}.rank"
+                )
+            else:  # bm25() sorted by SQLite's top-N sorter: cheaper than FTS5's ORDER BY rank
+                sql = (
+                    f"SELECT rowid, {_BM25} AS score FROM {INDEX}"
+                    f" WHERE {INDEX} MATCH ? ORDER BY score"
+                )
         rows = _collapse(conn, sql, params, query, limit, all_versions)
-        snippets = _snippets(conn, query, [row[0] for row in rows])
-    return [
-        SearchHit(
-            id=row[0],
-            url=row[1],
-            source=row[2],
-            title=row[3],
-            published=_published(row[4]),
-            language=row[5],
-            cluster_id=row[6],
-            rank=row[7],
-            snippet=snippets.get(row[0]) or _lead_snippet(row[8], row[9]),
+        texts = _texts(conn, [row[0] for row in rows], query)
+    hits = []
+    for row in rows:
+        title, lead, body, language = texts.get(row[0], (None, None, None, None))
+        hits.append(
+            SearchHit(
+                id=row[0],
+                url=row[1],
+                source=row[2],
+                title=row[3],
+                published=_published(row[4]),
+                language=row[5],
+                cluster_id=row[6],
+                rank=row[7],
+                snippet=_snippet(query, title, lead, body, language),
+            )
         )
-        for row in rows
-    ]
+    return hits
 
 
 def _details(
@@ -230,13 +250,36 @@ def _details(
     if not ranked:
         return []
     marks = ",".join("?" * len(ranked))
-    text = ", a.lead, a.body" if query.is_empty else ", NULL, NULL"
     sql = (
-        f"SELECT a.id, a.url, a.source, a.title, a.published, a.language, a.cluster_id{text}"
+        "SELECT a.id, a.url, a.source, a.title, a.published, a.language, a.cluster_id"
         f" FROM articles a WHERE a.id IN ({marks})"
     )
     found = {row[0]: row for row in _run(conn, sql, [r[0] for r in ranked], query)}
-    return [(*found[i][:7], score, *found[i][7:]) for i, score in ranked if i in found]
+    return [(*found[i][:7], score) for i, score in ranked if i in found]
+
+
+def _texts(conn: sqlite3.Connection, ids: list[int], query: Query) -> dict[int, tuple[Any, ...]]:
+    """id -> (title, lead, body, language) of the hits kept, for their snippets."""
+    if not ids:
+        return {}
+    sql = (
+        f"SELECT a.id, a.title, a.lead, a.body, s.language FROM articles a JOIN {INDEX} s"
+        f" ON s.rowid = a.id WHERE a.id IN ({','.join('?' * len(ids))})"
+    )
+    return {row[0]: tuple(row[1:]) for row in _run(conn, sql, ids, query)}
+
+
+def _snippet(
+    query: Query, title: str | None, lead: str | None, body: str | None, language: str | None
+) -> str:
+    """The body's words around what matched, else the lead's, else the title's; else the
+    lead (a ``source:`` only query, a ``--raw`` one, or a match the snippet cannot place)."""
+    if not query.is_empty and not query.raw:
+        for text in (body, lead, title):
+            found = make_snippet(text, language, query.highlight, query.prefixes)
+            if found:
+                return found
+    return _lead_snippet(lead, body)
 
 
 def _collapse(
@@ -270,25 +313,6 @@ def _collapse(
         fetch *= 4
 
 
-def _snippets(conn: sqlite3.Connection, query: Query, ids: list[int]) -> dict[int, str]:
-    """The body's words in context when the body matches, else the best column's."""
-    if query.is_empty or not ids:
-        return {}
-    snippets: dict[int, str] = {}
-    for column in (2, -1):
-        wanted = [i for i in ids if i not in snippets]
-        if not wanted:
-            break
-        sql = (
-            f"SELECT rowid, {_SNIPPET.format(column)} FROM articles_fts"
-            f" WHERE articles_fts MATCH ? AND rowid IN ({','.join('?' * len(wanted))})"
-        )
-        for rowid, snippet in _run(conn, sql, [query.match, *wanted], query):
-            if snippet and (HL_START in snippet or column == -1):
-                snippets[rowid] = snippet
-    return snippets
-
-
 def count(
     db_path: Path,
     text: str,
@@ -300,18 +324,19 @@ def count(
     lang: str | None = None,
 ) -> list[tuple[str, int]]:
     """Matching articles per source, most first (every version: no cluster collapse)."""
-    query = parse_query(text, raw=raw)
-    where, params = _filters(query, source, since, until, lang)
-    if query.is_empty:
-        sql = f"SELECT a.source, count(*) FROM articles a WHERE 1{where}"
-    else:
-        sql = (
-            "SELECT a.source, count(*) FROM articles_fts"
-            " JOIN articles a ON a.id = articles_fts.rowid"
-            f" WHERE articles_fts MATCH ?{where}"
-        )
-        params = [query.match, *params]
-    sql += " GROUP BY a.source ORDER BY count(*) DESC, a.source"
+    parse_query(text, raw=raw)
     with connect_readonly(db_path) as conn:
+        query = _prepare(conn, text, raw, lang)
+        where, params = _filters(query, source, since, until, lang)
+        if query.is_empty:
+            sql = f"SELECT a.source, count(*) FROM articles a WHERE 1{where}"
+        else:
+            sql = (
+                f"SELECT a.source, count(*) FROM {INDEX}"
+                f" JOIN articles a ON a.id = {INDEX}.rowid"
+                f" WHERE {INDEX} MATCH ?{where}"
+            )
+            params = [query.match, *params]
+        sql += " GROUP BY a.source ORDER BY count(*) DESC, a.source"
         rows = _run(conn, sql, params, query)
     return [(name if name is not None else "(none)", int(n)) for name, n in rows]

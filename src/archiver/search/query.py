@@ -2,6 +2,11 @@
 
 Pure: no I/O, no SQL execution. The language, after the usual web search box:
 
+Words and phrases go through ``archiver.search.analyzer`` once for each language the archive
+holds (``languages``), so ``переговоры`` finds ``переговорах`` and ``外交部`` is found inside
+running Chinese text; the alternatives are OR-ed. ``match`` is an expression over the analyzed
+index (``articles_search``); ``highlight`` says which index terms to mark in snippets.
+
 * ``word word``        every word must match (anywhere in title, lead or body)
 * ``"exact phrase"``   the words in this order (an unclosed quote runs to the end)
 * ``-word``            exclude (``-"a phrase"``, ``-title:word`` too)
@@ -11,10 +16,11 @@ Pure: no I/O, no SQL execution. The language, after the usual web search box:
 * ``source:name``      only that source (several ``source:`` filters: any of them)
 
 Everything else is plain words: ``AND``, ``NOT``, ``NEAR``, lowercase ``or``, brackets,
-``^``, ``:``, stray quotes and operators. Every term reaches FTS5 as a quoted string, so no
-input can break its syntax; control characters, NUL and lone surrogates are removed first.
-Terms that hold no letter or digit (``(``, ``🙂``, ``--``) are dropped, since FTS5 would make
-an empty phrase of them that matches nothing.
+``^``, ``:``, stray quotes and operators. Every term reaches FTS5 as a quoted string of analyzed
+terms, so no input can break its syntax; control characters, NUL and lone surrogates are
+removed first. Terms that hold no letter or digit (``(``, ``🙂``, ``--``) are dropped.
+A phrase keeps its words' order and adjacency; each of its words is matched by its stem like
+any word (as in Lucene and Elasticsearch phrase queries).
 
 ``raw=True`` passes FTS5 syntax through untouched for experts; SQLite's errors on it are turned
 into ``QueryError`` by the search module.
@@ -24,17 +30,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from archiver.errors import QueryError
+from archiver.search.analyzer import alternatives, prefix_alternatives
 
 MAX_TERMS = 64
 MAX_LENGTH = 2000
 
 _FIELDS = ("title", "source")
 _FIELD_RE = re.compile(r"(title|source):", re.IGNORECASE)
-# unicode61 (FTS5's tokenizer here) keeps the categories L*, N* and Co as token characters.
-_TOKEN_CATEGORIES = ("L", "N", "Co")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +52,9 @@ class Query:
     exclude_sources: tuple[str, ...] = ()
     title_terms: tuple[str, ...] = ()  # the title: terms, already folded into ``match``
     raw: bool = False
+    #: the index term sequences a snippet marks (each a phrase), and prefixes of terms
+    highlight: tuple[tuple[str, ...], ...] = ()
+    prefixes: tuple[str, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -62,13 +71,26 @@ class _Term:
     negated: bool = False
     is_or: bool = False  # a bare OR typed between two terms
 
-    def fts(self) -> str:
-        quoted = '"' + self.text.replace('"', '""') + '"'
+    def readings(self, languages: tuple[str | None, ...]) -> tuple[tuple[str, ...], ...]:
+        """The index term sequences this term stands for (one per language reading)."""
+        found = alternatives(self.text, languages)
         if self.prefix:
-            quoted += " *"
+            found = found[:1] + prefix_alternatives(self.text, languages)
+        return found
+
+    def fts(self, languages: tuple[str | None, ...]) -> str:
+        parts = []
+        for i, phrase in enumerate(self.readings(languages)):
+            quoted = _quote(" ".join(phrase))
+            parts.append(quoted + " *" if self.prefix and i == 0 else quoted)
+        expression = _or(parts)
         if self.field == "title":
-            quoted = "title : " + quoted
-        return quoted
+            expression = "title : " + expression
+        return expression
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
 
 
 def normalise(text: str) -> str:
@@ -84,11 +106,6 @@ def normalise(text: str) -> str:
         else:
             out.append(ch)
     return "".join(out)
-
-
-def has_token_chars(text: str) -> bool:
-    """Whether FTS5's unicode61 tokenizer would find at least one token in ``text``."""
-    return any(unicodedata.category(ch).startswith(_TOKEN_CATEGORIES) for ch in text)
 
 
 def _lex(text: str) -> list[_Term]:
@@ -159,7 +176,7 @@ def _or(parts: list[str]) -> str:
     return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
 
 
-def parse_query(text: str, *, raw: bool = False) -> Query:
+def parse_query(text: str, *, raw: bool = False, languages: Iterable[str | None] = ()) -> Query:
     """Parse what a user typed. Raises ``QueryError`` (one line) when nothing can be searched."""
     if len(text) > MAX_LENGTH:
         raise QueryError(f"query too long ({len(text)} characters, at most {MAX_LENGTH})")
@@ -177,7 +194,7 @@ def parse_query(text: str, *, raw: bool = False) -> Query:
             name = term.text.strip()
             if name:
                 (exclude_sources if term.negated else sources).append(name)
-        elif term.is_or or has_token_chars(term.text):
+        elif term.is_or or alternatives(term.text, ()):
             searchable.append(term)
     groups = [g for g in _groups(searchable) if g]
     negatives = [t for t in searchable if t.negated]
@@ -190,15 +207,23 @@ def parse_query(text: str, *, raw: bool = False) -> Query:
             )
         if not sources:
             raise QueryError("empty query: type some words to search for")
+    langs = tuple(dict.fromkeys(languages))
     # explicit AND: FTS5 rejects an implicit AND next to a bracketed group
-    positive = " AND ".join(_or([t.fts() for t in g]) for g in groups)
+    positive = " AND ".join(_or([t.fts(langs) for t in g]) for g in groups)
     match = positive
     if positive and negatives:
-        match = f"({positive}) NOT {_or([t.fts() for t in negatives])}"
+        match = f"({positive}) NOT {_or([t.fts(langs) for t in negatives])}"
     title_terms = tuple(t.text for t in searchable if t.field == "title" and not t.is_or)
+    wanted = [t for g in groups for t in g]
+    highlight = tuple(dict.fromkeys(p for t in wanted for p in t.readings(langs)))
+    prefixes = tuple(
+        dict.fromkeys(t.readings(langs)[0][-1] for t in wanted if t.prefix and t.readings(langs))
+    )
     return Query(
         match=match,
         sources=tuple(dict.fromkeys(sources)),
         exclude_sources=tuple(dict.fromkeys(exclude_sources)),
         title_terms=title_terms,
+        highlight=highlight,
+        prefixes=prefixes,
     )

@@ -8,10 +8,11 @@ reader could hand it a torn page ("database disk image is malformed"). In WAL mo
 read-only reader never blocks the writer and is never blocked by it.
 
 The metadata (``metadata.json``, package data beside this module) gives titles and
-descriptions, wires ``articles_fts`` to the articles table, facets, newest-first order and
-canned queries. A small Datasette plugin registered here replaces Datasette's ``escape_fts``
-with archiver's own query language, so the search box accepts the same syntax as
-``archiver search`` and no typed string becomes an FTS5 syntax error.
+descriptions, wires ``articles_search`` (the analyzed index) to the articles table, facets,
+newest-first order and canned queries. A small Datasette plugin registered here adds
+``archiver.search.sqlfunctions`` to each connection and replaces Datasette's ``escape_fts`` with
+archiver's analyzed query language, so the search box finds what ``archiver search`` finds and
+no typed string becomes an FTS5 syntax error.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from archiver.errors import QueryError, StoreError
-from archiver.search.query import parse_query
+from archiver.errors import StoreError
+from archiver.search.sqlfunctions import match_expression, register_functions
 from archiver.serve import guard
 from archiver.store.readonly import connect_readonly
 
@@ -41,26 +42,16 @@ SETTINGS: dict[str, int | str] = {
     "suggest_facets": "off",  # suggestions scan every column: slow on millions of rows
     "max_returned_rows": 1000,
 }
-NOTHING = '""'  # an FTS5 expression that is valid and matches no row
 
 
 # ---------------------------------------------------------------- the Datasette plugin
 
 
-def archiver_match(text: str | None) -> str:
-    """SQL function: what a user typed -> a safe FTS5 expression (archiver's language)."""
-    try:
-        query = parse_query(text or "")
-    except QueryError:
-        return NOTHING
-    return query.match or NOTHING
-
-
 def prepare_connection(conn: sqlite3.Connection) -> None:
     conn.execute("PRAGMA busy_timeout = 10000")
-    conn.create_function("archiver_match", 1, archiver_match, deterministic=True)
+    register_functions(conn)  # archiver_match, archiver_snippet: the analyzed search
     # the table page's search box calls escape_fts(:search): give it archiver's language
-    conn.create_function("escape_fts", 1, archiver_match, deterministic=True)
+    conn.create_function("escape_fts", 1, lambda text: match_expression(conn, text))
 
 
 def register_plugin() -> None:

@@ -29,7 +29,7 @@ from archiver.dedup import DEFAULT_MAX_DISTANCE, canonical_url, story_keys
 from archiver.dedup.filing import StoryKeys
 from archiver.errors import NotFound, StoreError
 from archiver.models import Article, CaptureRef, RequestRecord
-from archiver.store import schema
+from archiver.store import schema, searchindex
 from archiver.store.versions import (
     LinkState,
     Saved,
@@ -237,8 +237,10 @@ class Store:
         row = self.conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
         return int(row[0] or 0)
 
-    def migrate(self) -> int:
-        """Apply the migrations this archive lacks; returns the schema version."""
+    def migrate(self, progress: searchindex.Progress | None = None) -> int:
+        """Apply the migrations this archive lacks, then finish building the search index
+        over older articles if that is not done (resumable; ``progress(done, total)``
+        after each batch); returns the schema version."""
         with self.transaction():
             self.db.table("schema_migrations").create(
                 {"version": int, "name": str, "applied_at": str},
@@ -254,6 +256,7 @@ class Store:
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, to_iso(utcnow())),
                 )
+        searchindex.backfill(self.conn, self.transaction, progress)
         return self.schema_version()
 
     # ---- sources
@@ -434,6 +437,8 @@ class Store:
             saved = save_version(
                 conn, row, keys, seen_at=seen_at, capture=capture, max_distance=max_distance
             )
+            if saved.outcome in ("new", "revision"):
+                searchindex.index_articles(conn, [saved.article_id])
             if link is not None:
                 remember_link(
                     conn,
@@ -566,6 +571,10 @@ class Store:
                     " SELECT url, id, 'canonical', first_seen FROM articles WHERE id > ?",
                     (last,),
                 )
+                new_ids = [
+                    r[0] for r in conn.execute("SELECT id FROM articles WHERE id > ?", (last,))
+                ]
+                searchindex.index_articles(conn, new_ids)
             pending.clear()
             return added
 
@@ -623,12 +632,22 @@ class Store:
     # ---- checks
 
     def integrity_problems(self) -> list[str]:
-        """``PRAGMA integrity_check`` and the FTS5 integrity check; [] when both pass."""
+        """``PRAGMA integrity_check``, the FTS5 integrity check, and one index row per article
+        once the search index is built; [] when all pass."""
+        index = searchindex.INDEX
         problems = [r[0] for r in self.conn.execute("PRAGMA integrity_check") if r[0] != "ok"]
         try:
-            self.conn.execute(
-                "INSERT INTO articles_fts(articles_fts, rank) VALUES ('integrity-check', 1)"
-            )
+            self.conn.execute(f"INSERT INTO {index}({index}, rank) VALUES ('integrity-check', 1)")
         except sqlite3.Error as exc:
-            problems.append(f"articles_fts: {exc}")
+            problems.append(f"{index}: {exc}")
+            return problems
+        if searchindex.pending(self.conn) is None:
+            missing = self.conn.execute(
+                f"SELECT count(*) FROM articles WHERE id NOT IN (SELECT rowid FROM {index})"
+            ).fetchone()[0]
+            extra = self.conn.execute(
+                f"SELECT count(*) FROM {index} WHERE rowid NOT IN (SELECT id FROM articles)"
+            ).fetchone()[0]
+            if missing or extra:
+                problems.append(f"{index}: {missing} articles not indexed, {extra} stray rows")
         return problems

@@ -221,6 +221,19 @@ def _m4_gone(db: sqlite_utils.Database) -> None:
     db.table("articles").add_column("gone_at", str)
 
 
+def _m5_analyzed_search(db: sqlite_utils.Database) -> None:
+    """Issue 10: the analyzed index ``articles_search`` (stems per language, CJK bigrams),
+    filled by the store, replaces ``articles_fts`` and its triggers. Older articles are
+    indexed from their stored text right after, in batches (``searchindex.backfill``)."""
+    from archiver.store import searchindex
+
+    conn = db.conn
+    for trigger in ("articles_ai", "articles_ad", "articles_au"):
+        conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    conn.execute("DROP TABLE IF EXISTS articles_fts")
+    searchindex.create(conn)
+
+
 def _m6_leases(db: sqlite_utils.Database) -> None:
     """Issue 13: one poller per source at a time (``store.leases``)."""
     db.table("leases").create(
@@ -259,6 +272,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (2, "versions: article_urls, revisions, link_keys, simhash bands", _m2_versions),
     (3, "FTS re-indexed on text updates only; index on source, published", _m3_lean_updates),
     (4, "articles.gone_at: stories removed from their site", _m4_gone),
+    (5, "analyzed search index articles_search replaces articles_fts", _m5_analyzed_search),
     (6, "leases: one poller per source at a time", _m6_leases),
     (7, "reextract_runs: where an interrupted re-extraction resumes", _m7_reextract_progress),
 ]

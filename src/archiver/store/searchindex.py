@@ -1,0 +1,137 @@
+"""The analyzed full-text index: ``articles_search`` filled by the store, and its backfill.
+
+``articles_search`` is a plain FTS5 table (``ascii`` tokenizer, ``_`` a token character) over
+the analyzer's terms of each article's title, lead and body (``archiver.search.analyzer``),
+rowid = ``articles.id``. Python analyzes, so the store fills it in the transaction that writes
+the article; no trigger, no custom tokenizer: any SQLite tool and Datasette open the archive.
+The index keeps the language it analyzed each article in (``language``, unindexed: the
+stored one, which the extractor detects when the page does not say), so snippets are cut
+with the same analysis. ``search_languages`` lists the languages the archive holds, the
+readings a query is analyzed in.
+``search_backfill`` remembers how far building the index over older articles went, so an
+interrupted build resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+
+INDEX = "articles_search"
+COLUMNS = ("title", "lead", "body")
+BATCH = 500
+
+log = logging.getLogger("archiver.store")
+
+#: (articles indexed so far, articles to index in all)
+Progress = Callable[[int, int], None]
+
+
+def create(conn: sqlite3.Connection) -> None:
+    """The index tables (empty); migration 5."""
+    from archiver.search.analyzer import FTS_TOKENIZE  # archiver.search reads this module
+
+    conn.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS {INDEX} USING fts5("
+        f"{', '.join(COLUMNS)}, language UNINDEXED, tokenize = '{FTS_TOKENIZE}')"
+    )
+    conn.execute("CREATE TABLE IF NOT EXISTS search_languages (language TEXT PRIMARY KEY)")
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS search_backfill"
+        " (id INTEGER PRIMARY KEY CHECK (id = 1), done_through INTEGER, last_id INTEGER)"
+    )
+    last = conn.execute("SELECT max(id) FROM articles").fetchone()[0]
+    if last is not None:  # older articles to index; newer ones are indexed as they are written
+        conn.execute(
+            "INSERT OR REPLACE INTO search_backfill (id, done_through, last_id) VALUES (1, 0, ?)",
+            (last,),
+        )
+
+
+def index_articles(conn: sqlite3.Connection, ids: Sequence[int]) -> int:
+    """(Re-)index the articles ``ids`` from their stored text; returns how many were indexed.
+
+    Runs inside the caller's transaction."""
+    from archiver.search.analyzer import analyze, language_key
+
+    count = 0
+    for i in range(0, len(ids), BATCH):
+        chunk = list(ids[i : i + BATCH])
+        marks = ",".join("?" * len(chunk))
+        rows = conn.execute(
+            f"SELECT id, title, lead, body, language FROM articles WHERE id IN ({marks})", chunk
+        ).fetchall()
+        conn.execute(f"DELETE FROM {INDEX} WHERE rowid IN ({marks})", chunk)
+        values = []
+        for id_, title, lead, body, stored in rows:
+            lang = language_key(stored)
+            values.append(
+                (id_, analyze(title, lang), analyze(lead, lang), analyze(body, lang), lang)
+            )
+        conn.executemany(
+            f"INSERT INTO {INDEX} (rowid, title, lead, body, language) VALUES (?, ?, ?, ?, ?)",
+            values,
+        )
+        languages = {v[4] or "" for v in values}
+        conn.executemany(
+            "INSERT OR IGNORE INTO search_languages (language) VALUES (?)",
+            [(lang,) for lang in sorted(languages)],
+        )
+        count += len(rows)
+    return count
+
+
+def pending(conn: sqlite3.Connection) -> tuple[int, int] | None:
+    """(done through id, last id) of an unfinished backfill, None when there is none."""
+    row = conn.execute("SELECT done_through, last_id FROM search_backfill WHERE id = 1").fetchone()
+    return (int(row[0]), int(row[1])) if row is not None else None
+
+
+def backfill(
+    conn: sqlite3.Connection,
+    transaction: Callable[[], AbstractContextManager[sqlite3.Connection]],
+    progress: Progress | None = None,
+    batch: int = 2000,
+) -> int:
+    """Index the articles written before the index existed, ``batch`` per transaction, each
+    recording how far it got: stopping at any point loses at most one batch of work."""
+    state = pending(conn)
+    if state is None:
+        return 0
+    done_through, last_id = state
+    total = conn.execute("SELECT count(*) FROM articles WHERE id <= ?", (last_id,)).fetchone()[0]
+    done = conn.execute("SELECT count(*) FROM articles WHERE id <= ?", (done_through,)).fetchone()[
+        0
+    ]
+    indexed = 0
+    while True:
+        with transaction() as tx:
+            ids = [
+                r[0]
+                for r in tx.execute(
+                    "SELECT id FROM articles WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+                    (done_through, last_id, batch),
+                )
+            ]
+            if not ids:
+                tx.execute("DELETE FROM search_backfill WHERE id = 1")
+                break
+            indexed += index_articles(tx, ids)
+            done_through = ids[-1]
+            tx.execute("UPDATE search_backfill SET done_through = ? WHERE id = 1", (done_through,))
+        done += len(ids)
+        if progress is not None:
+            progress(done, total)
+        log.info("search index: %d of %d articles", done, total)
+    return indexed
+
+
+def languages(conn: sqlite3.Connection) -> list[str | None]:
+    """The languages of the archive's articles (None for articles without one)."""
+    try:
+        rows = conn.execute("SELECT language FROM search_languages ORDER BY language").fetchall()
+    except sqlite3.OperationalError:
+        return []
+    return [r[0] or None for r in rows]

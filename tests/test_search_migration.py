@@ -1,0 +1,103 @@
+"""Migration 5: an archive made before the analyzed index gains it from its stored text,
+with progress, resumably, without refetching anything."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from archiver.search import search
+from archiver.store import Store, schema, searchindex
+from archiver.timeutil import to_iso, utcnow
+
+RUSSIAN = "Министры обсудили вопросы на переговорах в Женеве"
+ENGLISH = "Rescuers searched the collapsed buildings"
+
+
+def old_archive(path: Path, n: int) -> Path:
+    """An archive at schema 4 (articles_fts kept by triggers), holding ``n`` articles."""
+    store = Store(path)
+    with store.transaction() as conn:
+        store.db.table("schema_migrations").create(
+            {"version": int, "name": str, "applied_at": str}, pk="version"
+        )
+        for version, name, step in schema.MIGRATIONS[:4]:
+            step(store.db)
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, ?)", (version, name, to_iso(utcnow()))
+            )
+        for i in range(1, n + 1):
+            ru = i % 2 == 0
+            conn.execute(
+                "INSERT INTO articles (url, title, body, language, first_seen) VALUES (?,?,?,?,?)",
+                (
+                    f"https://agency.test/{i}",
+                    f"Story {i}",
+                    RUSSIAN if ru else ENGLISH,
+                    "ru" if ru else "en",
+                    to_iso(utcnow()),
+                ),
+            )
+    store.close()
+    return path
+
+
+def test_an_old_archive_is_brought_forward_with_progress(tmp_path: Path) -> None:
+    path = old_archive(tmp_path / "old.db", 9)
+    seen: list[tuple[int, int]] = []
+    with Store(path) as store:
+        assert store.schema_version() == 4
+        assert store.migrate(progress=lambda done, total: seen.append((done, total))) >= 5
+        tables = {r[0] for r in store.conn.execute("SELECT name FROM sqlite_master")}
+        assert "articles_fts" not in tables and "articles_search" in tables
+        assert searchindex.pending(store.conn) is None
+        assert store.integrity_problems() == []
+    assert seen == [(9, 9)]
+    assert len(search(path, "переговоры", all_versions=True)) == 4  # dictionary form
+    assert len(search(path, "building", all_versions=True)) == 5
+
+
+def test_an_interrupted_build_resumes_where_it_stopped(tmp_path: Path) -> None:
+    path = old_archive(tmp_path / "old.db", 10)
+    calls: list[int] = []
+
+    def stop_after_two(done: int, total: int) -> None:
+        calls.append(done)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+
+    with Store(path) as store:
+        with store.transaction():
+            for version, name, step in schema.MIGRATIONS[4:5]:
+                step(store.db)
+                store.conn.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                    (version, name, to_iso(utcnow())),
+                )
+        with pytest.raises(KeyboardInterrupt):
+            searchindex.backfill(store.conn, store.transaction, stop_after_two, batch=3)
+        assert calls == [3, 6]
+        assert searchindex.pending(store.conn) == (6, 10)
+        indexed = store.conn.execute("SELECT count(*) FROM articles_search").fetchone()[0]
+        assert indexed == 6  # the two batches that committed
+        # a story changed before the backfill reaches it is indexed with its text then, once
+        store.conn.execute("UPDATE articles SET body = ? WHERE id = 8", ("Ärzte in Berlin",))
+    with Store(path) as store:
+        resumed: list[tuple[int, int]] = []
+        store.migrate(progress=lambda done, total: resumed.append((done, total)))
+        assert resumed == [(10, 10)]
+        rows = store.conn.execute("SELECT rowid FROM articles_search ORDER BY rowid").fetchall()
+        assert [r[0] for r in rows] == list(range(1, 11))
+        assert store.integrity_problems() == []
+    assert [h.id for h in search(path, "Berlin")] == [8]
+
+
+def test_search_on_an_archive_without_the_index_says_what_to_do(tmp_path: Path) -> None:
+    path = old_archive(tmp_path / "old.db", 1)
+    from archiver.errors import StoreError
+
+    with pytest.raises(StoreError, match="no search index yet"):
+        search(path, "story")
+    assert sqlite3.connect(path).execute("SELECT count(*) FROM articles").fetchone()[0] == 1
