@@ -19,16 +19,18 @@ from __future__ import annotations
 import contextlib
 import json
 import signal
-import sqlite3
 import sys
 import tempfile
+import types
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from archiver.errors import QueryError, StoreError
-from archiver.search.query import parse_query
+from archiver.errors import StoreError
+from archiver.serve.plugin import NOTHING, archiver_match
 from archiver.store.readonly import connect_readonly
+
+__all__ = ["NOTHING", "archiver_match", "register_plugin", "serve"]
 
 METADATA_FILE = "metadata.json"
 TEMPLATE_DB_NAME = "archive"
@@ -40,37 +42,37 @@ SETTINGS: dict[str, int | str] = {
     "suggest_facets": "off",  # suggestions scan every column: slow on millions of rows
     "max_returned_rows": 1000,
 }
-NOTHING = '""'  # an FTS5 expression that is valid and matches no row
+HOOKS = (
+    "prepare_connection",
+    "extra_template_vars",
+    "extra_css_urls",
+    "render_cell",
+    "register_facet_classes",
+    "register_routes",
+    "asgi_wrapper",
+    "handle_exception",
+)
 
 
 # ---------------------------------------------------------------- the Datasette plugin
 
 
-def archiver_match(text: str | None) -> str:
-    """SQL function: what a user typed -> a safe FTS5 expression (archiver's language)."""
-    try:
-        query = parse_query(text or "")
-    except QueryError:
-        return NOTHING
-    return query.match or NOTHING
-
-
-def prepare_connection(conn: sqlite3.Connection) -> None:
-    conn.execute("PRAGMA busy_timeout = 10000")
-    conn.create_function("archiver_match", 1, archiver_match, deterministic=True)
-    # the table page's search box calls escape_fts(:search): give it archiver's language
-    conn.create_function("escape_fts", 1, archiver_match, deterministic=True)
-
-
 def register_plugin() -> None:
-    """Register the hook with Datasette (once); runs last, so its escape_fts wins."""
-    from datasette import hookimpl
+    """Register archiver's plugin with Datasette (once), under the name of this package so
+    Datasette finds its ``templates/`` and ``static/``."""
     from datasette.plugins import pm
 
+    from archiver.serve import plugin as hooks
+
     if pm.get_plugin("archiver") is None:
-        plugin = type(sys)("archiver_datasette_plugin")
-        plugin.prepare_connection = hookimpl(trylast=True)(prepare_connection)  # type: ignore[attr-defined]
-        pm.register(plugin, name="archiver")
+        module = types.ModuleType(hooks.PLUGIN_NAME, hooks.__doc__)
+        for name in HOOKS:
+            setattr(module, name, getattr(hooks, name))
+        pm.register(module, name="archiver")
+        # its error page replaces Datasette's, which also dumps a traceback with locals
+        default_errors = pm.get_plugin("datasette.handle_exception")
+        if default_errors is not None:
+            pm.unregister(default_errors)
 
 
 # ---------------------------------------------------------------- metadata and argv
@@ -141,6 +143,9 @@ def run_datasette(args: list[str]) -> int:
     """Run Datasette's command line in this process, with the plugin; returns an exit code."""
     from datasette.cli import cli
 
+    from archiver.logs import setup_logging
+
+    setup_logging()  # one line per bad request, from the plugin's error handler
     register_plugin()
     _exit_cleanly_on_sigterm()
     try:
