@@ -439,3 +439,13 @@ def test_search_redirect_only_for_a_plain_table_search() -> None:
     assert go("/archive/articles", "_search=x&tags__arraycontains=space", "archive") is None
     assert go("/archive/sources", "_search=x", "archive") is None
     assert go("/base/archive/articles", "_search=x", "archive", "/base/") == "/base/-/search?q=x"
+
+
+def test_headlines_cannot_hide_or_reorder_their_words(room: Client) -> None:
+    """Story 7's title carries ANSI escapes, a newline and a right-to-left override."""
+    for path in ("/archive/articles", "/archive/articles/7", "/-/search?q=festival"):
+        response = room.get(path)
+        assert "\u202e" not in response.text and "\x1b" not in response.text, path
+        assert "news\\nsecond line \\u202egnirts" in response.text, path
+    page = room.html("/archive/articles/7")
+    assert _text(page.xpath("//h1")[0]).startswith("Breaking\\x1b[31m red")

@@ -45,6 +45,7 @@ SETTINGS: dict[str, int | str] = {
 HOOKS = (
     "prepare_connection",
     "extra_template_vars",
+    "prepare_jinja2_environment",
     "extra_css_urls",
     "render_cell",
     "register_facet_classes",

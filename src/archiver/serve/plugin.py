@@ -46,7 +46,7 @@ from archiver.serve.pages import (
     search_page,
     sources_page,
 )
-from archiver.serve.reading import TIME_COLUMNS, lead_or_start, parse_time, time_html
+from archiver.serve.reading import TIME_COLUMNS, lead_or_start, parse_time, time_html, visible
 from archiver.timeutil import utcnow
 
 PLUGIN_NAME = "archiver.serve"  # the package holding templates/ and static/
@@ -153,6 +153,11 @@ def extra_template_vars(
         return values
 
     return inner
+
+
+@hook()
+def prepare_jinja2_environment(env: Any) -> None:
+    env.filters["visible"] = visible
 
 
 @hook()

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from markupsafe import Markup, escape
 
+from archiver.logs import escape as escape_controls
 from archiver.search import HL_END, HL_START
 
 TIME_COLUMNS = frozenset(
@@ -34,6 +35,7 @@ TIME_COLUMNS = frozenset(
         "next_revisit",
     }
 )
+_BIDI = {c: f"\\u{c:04x}" for c in [*range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
 _WORD_RE = re.compile(r"\s*\S+\s*")
 LEAD_WORDS = 40
 
@@ -68,6 +70,14 @@ def time_html(text: object) -> Markup:
     return Markup(
         f'<time class="ar-time" datetime="{iso}" title="{iso}">{escape(readable_time(text))}</time>'
     )
+
+
+def visible(text: object) -> str:
+    """A headline as plain visible text: control characters (ANSI escapes, newlines) and
+    bidirectional overrides shown as escapes, so no title can reorder or hide its words."""
+    if text is None:
+        return ""
+    return escape_controls(text).translate(_BIDI)
 
 
 def paragraphs(text: object) -> list[str]:
