@@ -58,11 +58,13 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def datasette(db_path: Path, tmp_path: Path, log_path: Path | None = None) -> Iterator[str]:
+def datasette(
+    db_path: Path, tmp_path: Path, log_path: Path | None = None, captures: Path | None = None
+) -> Iterator[str]:
     """Datasette on ``db_path``, set up as ``archiver serve`` does; yields its base URL.
     With ``log_path`` its terminal output (stdout and stderr) is written there."""
     port = free_port()
-    metadata = write_metadata(db_path, tmp_path / "metadata.json")
+    metadata = write_metadata(db_path, tmp_path / "metadata.json", captures)
     argv = build_datasette_argv(db_path, metadata, port=port, python=sys.executable)
     with running(argv, log_path) as proc:
         base = f"http://127.0.0.1:{port}"
@@ -70,7 +72,7 @@ def datasette(db_path: Path, tmp_path: Path, log_path: Path | None = None) -> It
         yield base
 
 
-def in_process(db_path: Path) -> Any:
+def in_process(db_path: Path, captures: Path | None = None) -> Any:
     """Datasette on ``db_path`` in this process, set up as ``archiver serve`` sets it up
     (metadata, settings, archiver's plugin); use ``await ds.client.get(...)``."""
     from datasette.app import Datasette
@@ -78,18 +80,19 @@ def in_process(db_path: Path) -> Any:
     from archiver.serve.app import SETTINGS, load_metadata, register_plugin
 
     register_plugin()
-    metadata = load_metadata(db_path.stem)
+    metadata = load_metadata(db_path.stem, captures=captures)
     return Datasette([str(db_path)], metadata=metadata, settings=dict(SETTINGS))
 
 
 def build_reading_room(path: Path) -> Path:
     """The search/serve archive (``search_helpers.STORIES``) plus what the reading room shows:
-    the seed story (id 1) with a dateline, byline, an alias URL and two later versions (the
-    near-duplicate from another wire, id 2, is in its cluster), and sources in every health
-    state with their fetch log."""
+    the seed story (id 1) with a dateline, byline, an alias URL and two later versions, each
+    captured in ``captures/`` beside the database (the near-duplicate from another wire, id 2,
+    is in its cluster), and sources in every health state with their fetch log."""
     from dataclasses import replace
     from datetime import timedelta
 
+    from archiver.capture.writer import WarcWriter
     from archiver.config import SourceConfig
     from archiver.models import Article, Dateline, RequestRecord
     from archiver.store import Store
@@ -124,18 +127,27 @@ def build_reading_room(path: Path) -> Path:
         body=later.body.replace("holding joint drills", "holding more joint drills", 1),
         updated=when("2021-01-31T08:05:00"),
     )
-    with Store(path) as store:
+    with Store(path) as store, WarcWriter(captures_of(path)) as warc:
         base = seed.published or when("2021-01-30T09:12:00")
-        store.save_article(first, source="tass-en", fetched_url=seed.url, seen_at=base)
-        store.save_article(
-            later,
-            source="tass-en",
-            fetched_url="https://tass.com/world/1251234",
-            seen_at=base + timedelta(hours=4),
+        versions = (
+            (first, seed.url, base),
+            (later, "https://tass.com/world/1251234", base + timedelta(hours=4)),
+            (latest, seed.url, base + timedelta(days=1)),
         )
-        store.save_article(
-            latest, source="tass-en", fetched_url=seed.url, seen_at=base + timedelta(days=1)
-        )
+        for article, fetched, seen in versions:
+            page = "".join(f"<p>{p}</p>" for p in article.body.split("\n\n"))
+            ref = warc.write(
+                fetched,
+                request_headers=[("User-Agent", "archiver-test")],
+                status=200,
+                response_headers=[("Content-Type", "text/html; charset=windows-1251")],
+                body=f"<html><h1>{article.title}</h1>{page}</html>".encode("cp1251", "replace"),
+                fetched_at=seen,
+                source="tass-en",
+            )
+            store.save_article(
+                article, source="tass-en", fetched_url=fetched, seen_at=seen, capture=ref
+            )
         now = when("2022-06-01T12:00:00")
         store.sync_sources(
             [
@@ -181,3 +193,8 @@ def build_reading_room(path: Path) -> Path:
             error="robots.txt disallows https://www.example-xinhua.cn/",
         )
     return path
+
+
+def captures_of(db_path: Path) -> Path:
+    """Where ``build_reading_room`` keeps the captures of ``db_path``."""
+    return db_path.parent / "captures"

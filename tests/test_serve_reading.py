@@ -5,6 +5,7 @@ sets it up, its pages read with lxml."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import io
 import json
 import logging
@@ -23,14 +24,14 @@ from archiver.search import search
 from archiver.serve import plugin
 
 from search_helpers import Story, build_archive, when
-from serve_helpers import build_reading_room, in_process
+from serve_helpers import build_reading_room, captures_of, in_process
 
 
 class Client:
     """GET pages from an in-process Datasette."""
 
-    def __init__(self, db: Path) -> None:
-        self.ds = in_process(db)
+    def __init__(self, db: Path, captures: Path | None = None) -> None:
+        self.ds = in_process(db, captures)
 
     def get(self, path: str, **params: str) -> Any:
         return asyncio.run(self.ds.client.get(path, params=params or None))
@@ -50,7 +51,8 @@ class Client:
 
 @pytest.fixture(scope="module")
 def room(tmp_path_factory: pytest.TempPathFactory) -> Client:
-    return Client(build_reading_room(tmp_path_factory.mktemp("room") / "archive.db"))
+    db = build_reading_room(tmp_path_factory.mktemp("room") / "archive.db")
+    return Client(db, captures_of(db))
 
 
 def _text(node: Any) -> str:
@@ -169,8 +171,9 @@ def test_article_page_revisions_diff_cluster_and_record(room: Client) -> None:
     assert [t.strip() for t in second.xpath(".//ins/text()")] == ["in Baku", "on Saturday"]
     assert [t.strip() for t in versions[2].xpath(".//ins/text()")] == ["more"]
     record = versions[0].xpath(".//a/@href")
-    assert record and record[0].startswith("/archive/revisions/")
+    assert record == ["/archive/revisions/1"]  # the first version came without a capture
     assert room.get(record[0]).status_code == 200
+    assert second.xpath(".//a/@href")[:2] == ["/-/capture/9", "/-/capture/9.warc.gz"]
     cluster = page.xpath("//section[contains(@class,'ar-cluster')]//a")
     assert [a.get("href") for a in cluster] == ["/archive/articles/2"]
     assert _text(cluster[0]).startswith("Azerbaijan and Turkey discuss")
@@ -449,3 +452,33 @@ def test_headlines_cannot_hide_or_reorder_their_words(room: Client) -> None:
         assert "news\\nsecond line \\u202egnirts" in response.text, path
     page = room.html("/archive/articles/7")
     assert _text(page.xpath("//h1")[0]).startswith("Breaking\\x1b[31m red")
+
+
+def test_a_version_links_its_raw_capture_record(room: Client) -> None:
+    response = room.get("/-/capture/9")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["content-security-policy"] == "sandbox"
+    text = response.text
+    assert text.startswith("WARC record <urn:uuid:")
+    assert "URL https://tass.com/world/1251234" in text and "by source tass-en" in text
+    assert "HTTP 200" in text and "Content-Type: text/html; charset=windows-1251" in text
+    assert "discussed on Saturday" in text  # the body, decoded from windows-1251
+    raw = room.get("/-/capture/9.warc.gz")
+    assert raw.status_code == 200 and "attachment" in raw.headers["content-disposition"]
+    member = gzip.decompress(raw.content)
+    assert member.startswith(b"WARC/1.") and b"WARC-Type: response" in member
+    assert text.split()[2].encode() in member  # the record id
+
+
+def test_a_capture_that_is_not_there_is_a_readable_404(room: Client, tmp_path: Path) -> None:
+    page = room.html("/-/capture/1", status=404)  # a version without a capture
+    assert "has no capture record" in _text(page.xpath("//p[@class='ar-error']")[0])
+    room.html("/-/capture/424242", status=404)
+    elsewhere = Client(Path(room.ds.get_database("archive").path), captures=tmp_path)
+    page = elsewhere.html("/-/capture/9", status=404)  # the WARC file is not where it was
+    assert "cannot be read" in _text(page.xpath("//p[@class='ar-error']")[0])
+    unset = Client(Path(room.ds.get_database("archive").path))
+    assert "not told where the captures are" in unset.get("/-/capture/9").text
+    assert "/-/capture/" not in unset.get("/archive/articles/1").text

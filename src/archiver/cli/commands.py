@@ -336,7 +336,7 @@ def serve(host: str, port: int, config_path: str | None) -> None:
 
     config = _config(config_path)
     _require_archive(config.archive.path)
-    sys.exit(run_serve(config.archive.path, host=host, port=port))
+    sys.exit(run_serve(config.archive.path, host=host, port=port, captures=config.archive.captures))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -79,8 +79,11 @@ def register_plugin() -> None:
 # ---------------------------------------------------------------- metadata and argv
 
 
-def load_metadata(db_name: str, *, has_revisions: bool = True) -> dict[str, Any]:
-    """The shipped metadata, keyed by this database's name (the file's stem)."""
+def load_metadata(
+    db_name: str, *, has_revisions: bool = True, captures: Path | None = None
+) -> dict[str, Any]:
+    """The shipped metadata, keyed by this database's name (the file's stem); with
+    ``captures``, the plugin is told where the WARC files are (``plugins.archiver``)."""
     text = resources.files("archiver.serve").joinpath(METADATA_FILE).read_text(encoding="utf-8")
     metadata: dict[str, Any] = json.loads(text)
     database = metadata["databases"].pop(TEMPLATE_DB_NAME)
@@ -88,6 +91,8 @@ def load_metadata(db_name: str, *, has_revisions: bool = True) -> dict[str, Any]
         database["queries"].pop("article_revisions", None)
         database["tables"].pop("revisions", None)
     metadata["databases"][db_name] = database
+    if captures is not None:
+        metadata.setdefault("plugins", {})["archiver"] = {"captures": str(Path(captures).resolve())}
     return metadata
 
 
@@ -99,9 +104,10 @@ def _has_table(db_path: Path, name: str) -> bool:
     return name in tables
 
 
-def write_metadata(db_path: Path, dest: Path) -> Path:
+def write_metadata(db_path: Path, dest: Path, captures: Path | None = None) -> Path:
     """Write the metadata for ``db_path`` to ``dest`` (JSON) and return it."""
-    metadata = load_metadata(Path(db_path).stem, has_revisions=_has_table(db_path, "revisions"))
+    has_revisions = _has_table(db_path, "revisions")
+    metadata = load_metadata(Path(db_path).stem, has_revisions=has_revisions, captures=captures)
     dest.write_text(json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8")
     return dest
 
@@ -174,11 +180,13 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8001,
     time_limit_ms: int = SQL_TIME_LIMIT_MS,
+    captures: Path | None = None,
 ) -> int:
-    """Serve the archive in Datasette until interrupted; returns the exit code."""
+    """Serve the archive in Datasette until interrupted; returns the exit code. With
+    ``captures`` (the WARC directory) each version links to its raw capture record."""
     db_path = Path(db_path)
     with tempfile.TemporaryDirectory(prefix="archiver-serve-") as tmp:
-        metadata = write_metadata(db_path, Path(tmp) / "metadata.json")
+        metadata = write_metadata(db_path, Path(tmp) / "metadata.json", captures)
         argv = build_datasette_argv(
             db_path, metadata, host=host, port=port, time_limit_ms=time_limit_ms
         )

@@ -14,7 +14,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from archiver.capture.reader import read_capture
+from archiver.capture.warcfile import CapturedResponse, safe_path
 from archiver.cli.render import health_records
+from archiver.errors import StoreError
+from archiver.extract.decode import decode_html
+from archiver.fetch.headers import charset as header_charset
+from archiver.models import CaptureRef
 from archiver.search import count, parse_when, search
 from archiver.serve.reading import (
     changed,
@@ -237,3 +243,71 @@ def _last_success(conn: sqlite3.Connection, source: str) -> str | None:
         (source,),
     ).fetchone()
     return str(row[0]) if row else None
+
+
+# ---------------------------------------------------------------- a capture record
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """One version's capture: where it lies, the record's bytes, and the response in it."""
+
+    revision: dict[str, Any]
+    ref: CaptureRef
+    member: bytes  # the record's gzip member, as in the WARC file
+    response: CapturedResponse
+
+
+def capture_of(db_path: Path, captures: Path, revision_id: int) -> Capture | None:
+    """The capture record of one revision, or None when the version has none.
+
+    Raises ``StoreError`` when the record cannot be read (missing file, damaged record).
+    """
+    with connect_readonly(db_path) as conn:
+        if not _has_table(conn, "revisions"):
+            return None
+        found = _rows(conn, "SELECT * FROM revisions WHERE id = ?", (revision_id,))
+    if not found or not found[0].get("warc_file"):
+        return None
+    row = found[0]
+    ref = CaptureRef(
+        file=row["warc_file"],
+        offset=int(row["warc_offset"]),
+        length=int(row["warc_length"]),
+        record_id=row["warc_record_id"] or "",
+        payload_digest=row["payload_digest"] or "",
+    )
+    path = safe_path(captures, ref.file)
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(ref.offset)
+            member = handle.read(ref.length)
+    except OSError as exc:
+        raise StoreError(f"cannot read capture {ref.file}@{ref.offset}: {exc.strerror}") from exc
+    return Capture(row, ref, member, read_capture(captures, ref))
+
+
+def capture_text(capture: Capture) -> str:
+    """A capture as plain text: where it lies, the HTTP status and headers, then the body
+    decoded the way the extractor decodes it."""
+    response = capture.response
+    text, charset = decode_html(response.body, _charset(response))
+    lines = [
+        f"WARC record {capture.ref.record_id}",
+        f"file {capture.ref.file} offset {capture.ref.offset} length {capture.ref.length}",
+        f"URL {response.url}",
+        f"fetched {response.fetched_at.isoformat()}"
+        + (f" by source {response.source}" if response.source else ""),
+        f"decoded as {charset or 'unknown'}",
+        "",
+        f"HTTP {response.status}",
+        *(f"{name}: {value}" for name, value in response.headers),
+        "",
+        text,
+    ]
+    return "\n".join(lines)
+
+
+def _charset(response: CapturedResponse) -> str | None:
+    content_type = next((v for k, v in response.headers if k.lower() == "content-type"), None)
+    return header_charset(content_type)

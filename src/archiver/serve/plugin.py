@@ -32,16 +32,18 @@ from datasette import Response, hookimpl
 from datasette.database import QueryInterrupted
 from datasette.facets import DateFacet
 from datasette.utils import escape_sqlite, path_with_added_args, path_with_removed_args
-from datasette.utils.asgi import Base400
+from datasette.utils.asgi import Base400, NotFound
 from datasette.views.base import DatasetteError
 from markupsafe import Markup, escape
 
-from archiver.errors import ArchiverError, QueryError
+from archiver.errors import ArchiverError, QueryError, StoreError
 from archiver.logs import event, get_logger
 from archiver.search.query import parse_query
 from archiver.serve.pages import (
     SearchForm,
     article_page,
+    capture_of,
+    capture_text,
     languages_and_sources,
     search_page,
     sources_page,
@@ -149,6 +151,8 @@ def extra_template_vars(
             page = await asyncio.to_thread(article_page, _db_path(datasette, database), article_id)
             if page is not None:
                 values["ar_page"] = page
+                values["ar_captures"] = captures_root(datasette) is not None
+                values["ar_capture_url"] = datasette.urls.path("/-/capture")
                 values["ar_time"] = time_html
         return values
 
@@ -302,11 +306,40 @@ async def _sources_view(datasette: Any, request: Any) -> Response:
     return Response.html(html)
 
 
+def captures_root(datasette: Any) -> Path | None:
+    """Where this server was told the captures are (``plugins.archiver.captures``)."""
+    config = datasette.plugin_config("archiver") or {}
+    return Path(config["captures"]) if config.get("captures") else None
+
+
+async def _capture_view(datasette: Any, request: Any) -> Response:
+    """One version's capture record: as plain text, or the WARC record itself (.warc.gz)."""
+    root = captures_root(datasette)
+    if root is None:
+        raise NotFound("this server was not told where the captures are (archiver serve does)")
+    database = _only_database(datasette)
+    revision = int(request.url_vars["revision"])
+    try:
+        capture = await asyncio.to_thread(capture_of, _db_path(datasette, database), root, revision)
+    except StoreError as exc:  # the WARC file is gone or damaged
+        raise NotFound(f"the capture of version {revision} cannot be read: {exc}") from exc
+    if capture is None:
+        raise NotFound(f"version {revision} has no capture record")
+    safe = {"X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"}
+    if request.url_vars.get("format"):
+        name = f"archiver-revision-{revision}.warc.gz"
+        headers = {**safe, "Content-Disposition": f'attachment; filename="{name}"'}
+        return Response(capture.member, content_type="application/warc", headers=headers)
+    text = await asyncio.to_thread(capture_text, capture)
+    return Response.text(text, headers=safe)
+
+
 @hook()
 def register_routes() -> list[tuple[str, Callable[..., Awaitable[Response]]]]:
     return [
         (r"^/-/search(\.(?P<format>json))?$", _search_view),
         (r"^/-/sources(\.(?P<format>json))?$", _sources_view),
+        (r"^/-/capture/(?P<revision>[0-9]{1,18})(?P<format>\.warc\.gz)?$", _capture_view),
     ]
 
 
