@@ -81,7 +81,13 @@ def in_process(db_path: Path, captures: Path | None = None) -> Any:
 
     register_plugin()
     metadata = load_metadata(db_path.stem, captures=captures)
-    return Datasette([str(db_path)], metadata=metadata, settings=dict(SETTINGS))
+    return Datasette([str(db_path)], metadata=metadata, settings=typed_settings(SETTINGS))
+
+
+def typed_settings(settings: dict[str, int | str]) -> dict[str, int | str | bool]:
+    """``SETTINGS`` as Datasette's command line reads them (``off`` is False, not a string)."""
+    words = {"on": True, "off": False}
+    return {k: words.get(v, v) if isinstance(v, str) else v for k, v in settings.items()}
 
 
 def build_reading_room(path: Path) -> Path:

@@ -8,10 +8,12 @@ reader could hand it a torn page ("database disk image is malformed"). In WAL mo
 read-only reader never blocks the writer and is never blocked by it.
 
 The metadata (``metadata.json``, package data beside this module) gives titles and
-descriptions, wires ``articles_fts`` to the articles table, facets, newest-first order and
-canned queries. A small Datasette plugin registered here replaces Datasette's ``escape_fts``
-with archiver's own query language, so the search box accepts the same syntax as
-``archiver search`` and no typed string becomes an FTS5 syntax error.
+descriptions, wires ``articles_fts`` to the articles table, facets, newest-first order,
+canned queries and (``plugins.archiver.captures``) where the WARC files are. The plugin
+(``archiver.serve.plugin``, registered here under the package's name so Datasette finds
+``templates/`` and ``static/``) makes it a reading room: the stories view, the article
+page, the ranked search, source health, readable error pages, and archiver's query
+language for the table search box.
 """
 
 from __future__ import annotations
