@@ -482,3 +482,19 @@ def test_a_capture_that_is_not_there_is_a_readable_404(room: Client, tmp_path: P
     unset = Client(Path(room.ds.get_database("archive").path))
     assert "not told where the captures are" in unset.get("/-/capture/9").text
     assert "/-/capture/" not in unset.get("/archive/articles/1").text
+
+
+def test_a_table_search_with_other_filters_shows_the_matched_passage(room: Client) -> None:
+    """A search the ranked page cannot take (a tag filter) stays on the stories view, which
+    then shows each story's matched passage with the words marked instead of its lead."""
+    page = room.html("/archive/articles", _search="weather", tags__arraycontains="space")
+    rows = page.xpath("//table[contains(@class,'ar-stories')]/tbody/tr")
+    assert [r.xpath(".//td[contains(@class,'ar-headline')]/a/@href")[0] for r in rows] == [
+        "/archive/articles/5"
+    ]
+    lead = rows[0].xpath(".//td[contains(@class,'ar-lead')]")[0]
+    marks = [m.text.lower() for m in lead.xpath(".//mark")]
+    assert marks and set(marks) == {"weather"}
+    # without a search the lead is plain
+    page = room.html("/archive/articles", tags__arraycontains="space")
+    assert not page.xpath("//td[contains(@class,'ar-lead')]//mark")

@@ -38,6 +38,7 @@ from markupsafe import Markup, escape
 
 from archiver.errors import ArchiverError, QueryError, StoreError
 from archiver.logs import event, get_logger
+from archiver.search import HL_END, HL_START
 from archiver.search.query import parse_query
 from archiver.serve.pages import (
     SearchForm,
@@ -48,7 +49,14 @@ from archiver.serve.pages import (
     search_page,
     sources_page,
 )
-from archiver.serve.reading import TIME_COLUMNS, lead_or_start, parse_time, time_html, visible
+from archiver.serve.reading import (
+    TIME_COLUMNS,
+    highlighted,
+    lead_or_start,
+    parse_time,
+    time_html,
+    visible,
+)
 from archiver.timeutil import utcnow
 
 PLUGIN_NAME = "archiver.serve"  # the package holding templates/ and static/
@@ -120,6 +128,29 @@ def story_cells(row: Any) -> dict[str, Any]:
     return {cell["column"]: cell for cell in row}
 
 
+PASSAGE_SQL = (
+    f"SELECT rowid, snippet(articles_fts, -1, '{HL_START}', '{HL_END}', '…', 24)"
+    " FROM articles_fts WHERE articles_fts MATCH archiver_match(?) AND rowid IN ({})"
+)
+
+
+def _passages(
+    datasette: Any, database: str, text: str
+) -> Callable[[list[Any]], Awaitable[dict[str, Markup]]]:
+    """For a table search the ranked page cannot take (other filters): the matched passage
+    of each story shown, highlighted, keyed by id (what the template calls)."""
+
+    async def passages(rows: list[Any]) -> dict[str, Markup]:
+        ids = [str(story_cells(row)["id"]["raw"]) for row in rows]
+        if not text or not ids:
+            return {}
+        sql = PASSAGE_SQL.format(",".join("?" * len(ids)))
+        result = await datasette.get_database(database).execute(sql, [text, *ids])
+        return {str(r[0]): highlighted(r[1]) for r in result.rows if r[1]}
+
+    return passages
+
+
 @hook()
 def extra_template_vars(
     template: str,
@@ -139,6 +170,8 @@ def extra_template_vars(
             args = request.args if request is not None else {}
             chosen = {"_col", "_nocol"} & set(args) or args.get("_view") == "table"
             values["ar_story_view"] = not chosen
+            search_text = str(args.get("_search") or "").strip()
+            values["ar_passages"] = _passages(datasette, database, search_text)
             values["ar_cells"] = story_cells
             values["ar_facets"] = facets_in_order
             values["ar_lead"] = lead_or_start
