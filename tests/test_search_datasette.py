@@ -88,7 +88,7 @@ def test_table_search_box_and_canned_query_find_what_archiver_search_finds(
         found_any += bool(expected)
         assert {r["id"] for r in results[i]} == expected, q
         rows = results[len(QUERIES) + i]
-        assert {r["id"] for r in rows} == expected, q
+        assert {r["article"] for r in rows} == expected, q
     assert found_any == len(QUERIES) - 1
 
 

@@ -252,3 +252,21 @@ def test_archiver_match() -> None:
     assert match_expression(conn, "title:baku") == 'title : "baku"'
     assert match_expression(conn, '"') == NOTHING
     assert match_expression(conn, None) == NOTHING
+
+
+def test_a_bad_request_logs_one_line_in_the_serve_terminal(tmp_path: Path) -> None:
+    db = build_archive(tmp_path / "archive.db")
+    log = tmp_path / "serve.log"
+    with datasette(db, tmp_path, log) as base:
+        before = log.read_text(encoding="utf-8", errors="replace").splitlines()
+        response = httpx.get(base + "/archive/articles?_sort=nope", timeout=10)
+        assert response.status_code == 400
+        assert "Cannot sort table by nope" in response.text
+        assert "<h1>" in response.text and "Traceback" not in response.text
+        # the log line is written before the response is sent
+        after = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    new = [line for line in after[len(before) :] if "GET /archive/articles" not in line]
+    assert len(new) == 1, new
+    record = json.loads(new[0])  # stdout is not a terminal: JSON lines
+    assert record["msg"] == "serve error" and record["status"] == 400
+    assert record["path"] == "/archive/articles" and "nope" in record["error"]

@@ -514,7 +514,7 @@ def serve(host: str, port: int, config_path: str | None) -> None:
             ) from None
     from archiver.serve.app import serve as run_serve
 
-    sys.exit(run_serve(config.archive.path, host=host, port=port))
+    sys.exit(run_serve(config.archive.path, host=host, port=port, captures=config.archive.captures))
 
 
 @main.command()

@@ -35,6 +35,26 @@ def match_expression(conn: sqlite3.Connection, text: str | None) -> str:
     return (query.match if query is not None else "") or NOTHING
 
 
+def passage(
+    conn: sqlite3.Connection,
+    text: str | None,
+    title: str | None,
+    lead: str | None,
+    body: str | None,
+    language: str | None,
+) -> str | None:
+    """The passage of one article that matches ``text``, the matched words between
+    ``HL_START`` and ``HL_END`` (what ``archiver search`` shows)."""
+    query = _parse(conn, text)
+    if query is None or query.is_empty:
+        return None
+    for field in (body, lead, title):
+        found = make_snippet(field, language, query.highlight, query.prefixes)
+        if found:
+            return found
+    return None
+
+
 def snippet_text(
     conn: sqlite3.Connection,
     text: str | None,
@@ -44,14 +64,8 @@ def snippet_text(
     language: str | None,
 ) -> str | None:
     """The snippet of one article for ``text``, matches between ``[`` and ``]``."""
-    query = _parse(conn, text)
-    if query is None or query.is_empty:
-        return None
-    for field in (body, lead, title):
-        found = make_snippet(field, language, query.highlight, query.prefixes)
-        if found:
-            return found.replace(HL_START, "[").replace(HL_END, "]")
-    return None
+    found = passage(conn, text, title, lead, body, language)
+    return found.replace(HL_START, "[").replace(HL_END, "]") if found else None
 
 
 def register_functions(conn: sqlite3.Connection) -> None:

@@ -9,10 +9,11 @@ read-only reader never blocks the writer and is never blocked by it.
 
 The metadata (``metadata.json``, package data beside this module) gives titles and
 descriptions, wires ``articles_search`` (the analyzed index) to the articles table, facets,
-newest-first order and canned queries. A small Datasette plugin registered here adds
-``archiver.search.sqlfunctions`` to each connection and replaces Datasette's ``escape_fts`` with
-archiver's analyzed query language, so the search box finds what ``archiver search`` finds and
-no typed string becomes an FTS5 syntax error.
+newest-first order, canned queries and (``plugins.archiver.captures``) where the WARC files
+are. The plugin (``archiver.serve.plugin``, registered here under the package's name so
+Datasette finds ``templates/`` and ``static/``) makes it a reading room: the stories view,
+the article page, the ranked search, source health, readable error pages, and archiver's
+query language for the table search box.
 """
 
 from __future__ import annotations
@@ -20,17 +21,18 @@ from __future__ import annotations
 import contextlib
 import json
 import signal
-import sqlite3
 import sys
 import tempfile
+import types
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from archiver.errors import StoreError
-from archiver.search.sqlfunctions import match_expression, register_functions
 from archiver.serve import guard
 from archiver.store.readonly import connect_readonly
+
+__all__ = ["register_plugin", "serve"]
 
 METADATA_FILE = "metadata.json"
 TEMPLATE_DB_NAME = "archive"
@@ -42,34 +44,48 @@ SETTINGS: dict[str, int | str] = {
     "suggest_facets": "off",  # suggestions scan every column: slow on millions of rows
     "max_returned_rows": 1000,
 }
+HOOKS = (
+    "prepare_connection",
+    "extra_template_vars",
+    "prepare_jinja2_environment",
+    "extra_css_urls",
+    "render_cell",
+    "register_facet_classes",
+    "register_routes",
+    "asgi_wrapper",
+    "handle_exception",
+)
 
 
 # ---------------------------------------------------------------- the Datasette plugin
 
 
-def prepare_connection(conn: sqlite3.Connection) -> None:
-    conn.execute("PRAGMA busy_timeout = 10000")
-    register_functions(conn)  # archiver_match, archiver_snippet: the analyzed search
-    # the table page's search box calls escape_fts(:search): give it archiver's language
-    conn.create_function("escape_fts", 1, lambda text: match_expression(conn, text))
-
-
 def register_plugin() -> None:
-    """Register the hook with Datasette (once); runs last, so its escape_fts wins."""
-    from datasette import hookimpl
+    """Register archiver's plugin with Datasette (once), under the name of this package so
+    Datasette finds its ``templates/`` and ``static/``."""
     from datasette.plugins import pm
 
+    from archiver.serve import plugin as hooks
+
     if pm.get_plugin("archiver") is None:
-        plugin = type(sys)("archiver_datasette_plugin")
-        plugin.prepare_connection = hookimpl(trylast=True)(prepare_connection)  # type: ignore[attr-defined]
-        pm.register(plugin, name="archiver")
+        module = types.ModuleType(hooks.PLUGIN_NAME, hooks.__doc__)
+        for name in HOOKS:
+            setattr(module, name, getattr(hooks, name))
+        pm.register(module, name="archiver")
+        # its error page replaces Datasette's, which also dumps a traceback with locals
+        default_errors = pm.get_plugin("datasette.handle_exception")
+        if default_errors is not None:
+            pm.unregister(default_errors)
 
 
 # ---------------------------------------------------------------- metadata and argv
 
 
-def load_metadata(db_name: str, *, has_revisions: bool = True) -> dict[str, Any]:
-    """The shipped metadata, keyed by this database's name (the file's stem)."""
+def load_metadata(
+    db_name: str, *, has_revisions: bool = True, captures: Path | None = None
+) -> dict[str, Any]:
+    """The shipped metadata, keyed by this database's name (the file's stem); with
+    ``captures``, the plugin is told where the WARC files are (``plugins.archiver``)."""
     text = resources.files("archiver.serve").joinpath(METADATA_FILE).read_text(encoding="utf-8")
     metadata: dict[str, Any] = json.loads(text)
     database = metadata["databases"].pop(TEMPLATE_DB_NAME)
@@ -77,6 +93,8 @@ def load_metadata(db_name: str, *, has_revisions: bool = True) -> dict[str, Any]
         database["queries"].pop("article_revisions", None)
         database["tables"].pop("revisions", None)
     metadata["databases"][db_name] = database
+    if captures is not None:
+        metadata.setdefault("plugins", {})["archiver"] = {"captures": str(Path(captures).resolve())}
     return metadata
 
 
@@ -88,9 +106,10 @@ def _has_table(db_path: Path, name: str) -> bool:
     return name in tables
 
 
-def write_metadata(db_path: Path, dest: Path) -> Path:
+def write_metadata(db_path: Path, dest: Path, captures: Path | None = None) -> Path:
     """Write the metadata for ``db_path`` to ``dest`` (JSON) and return it."""
-    metadata = load_metadata(Path(db_path).stem, has_revisions=_has_table(db_path, "revisions"))
+    has_revisions = _has_table(db_path, "revisions")
+    metadata = load_metadata(Path(db_path).stem, has_revisions=has_revisions, captures=captures)
     dest.write_text(json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8")
     return dest
 
@@ -133,6 +152,9 @@ def run_datasette(args: list[str]) -> int:
     """Run Datasette's command line in this process, with the plugin; returns an exit code."""
     from datasette.cli import cli
 
+    from archiver.logs import setup_logging
+
+    setup_logging()  # one line per bad request, from the plugin's error handler
     register_plugin()
     guard.register(args)  # value-size limit, Host check, SQL only when asked (guard.py)
     _exit_cleanly_on_sigterm()
@@ -161,11 +183,13 @@ def serve(
     host: str = "127.0.0.1",
     port: int = 8001,
     time_limit_ms: int = SQL_TIME_LIMIT_MS,
+    captures: Path | None = None,
 ) -> int:
-    """Serve the archive in Datasette until interrupted; returns the exit code."""
+    """Serve the archive in Datasette until interrupted; returns the exit code. With
+    ``captures`` (the WARC directory) each version links to its raw capture record."""
     db_path = Path(db_path)
     with tempfile.TemporaryDirectory(prefix="archiver-serve-") as tmp:
-        metadata = write_metadata(db_path, Path(tmp) / "metadata.json")
+        metadata = write_metadata(db_path, Path(tmp) / "metadata.json", captures)
         argv = build_datasette_argv(
             db_path, metadata, host=host, port=port, time_limit_ms=time_limit_ms
         )
