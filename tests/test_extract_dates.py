@@ -4,6 +4,7 @@ web-archive copies dated from their original, never from the capture."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from archiver.extract import extract
 from archiver.extract.pagedate import original_url
@@ -89,3 +90,10 @@ def test_original_url() -> None:
     )
     assert original_url("http://web.archive.org/web/2025/a.org/x") == "http://a.org/x"
     assert original_url("https://a.org/web/2025/x") == "https://a.org/web/2025/x"
+
+
+def test_a_date_htmldate_finds_on_a_section_page_does_not_make_it_an_article() -> None:
+    hub = Path(__file__).parent / "fixtures" / "site" / "hub" / "world-news.html"
+    page = extract(hub.read_bytes(), "https://apnews.com/hub/world-news")
+    assert page.published_from == "htmldate"  # the hub shows dated teasers
+    assert page.page_kind == "section"

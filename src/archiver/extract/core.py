@@ -157,6 +157,9 @@ def _extract(
         agency=agency or (dateline.agency if dateline else None),
         paywalled=metadata.paywalled(meta),
         extractor=extractor,
-        page_kind=page_kind(meta, h1, url, title, words, published is not None),
+        # a date htmldate guessed from the page's text is no evidence that it is an article
+        page_kind=page_kind(
+            meta, h1, url, title, words, published is not None and published_from != "htmldate"
+        ),
         encoding=encoding,
     )
