@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from archiver.capture import CaptureRef, WarcWriter
+from archiver.capture import CaptureRef, WarcWriter, read_capture
 from archiver.config import DaemonSettings, SourceConfig
 from archiver.dedup import canonical_url, guids_look_stable, link_identity
 from archiver.dedup.filing import StoryKeys
@@ -29,12 +29,13 @@ from archiver.errors import (
     RobotsDisallowed,
 )
 from archiver.fetch import Fetcher
+from archiver.fetch.headers import charset
 from archiver.listings import parse_listing
 from archiver.logs import event, get_logger
 from archiver.models import Article, Fetched, Link, Listing, PollReport, RequestRecord
 from archiver.poll.schedule import next_check
 from archiver.poll.workers import ExtractPool, ordered
-from archiver.store import LinkState, LinkUpdate, Store
+from archiver.store import LinkState, LinkUpdate, SourceState, Store
 from archiver.timeutil import FUTURE_SLACK, utcnow
 
 if TYPE_CHECKING:
@@ -92,6 +93,16 @@ def poll_source(source: SourceConfig, ctx: PollContext) -> PollReport:
             max_bytes=source.max_bytes,
         )
         requests += fetched.requests
+        listing_ref: CaptureRef | None = None
+        if fetched.not_modified and state.links_left:
+            # links were left last time: the listing is read again from its capture (or, if
+            # that cannot be read, fetched again in full), not downloaded on every poll
+            again = _listing_again(ctx, state, fetched)
+            if again is None:
+                fetched = ctx.fetcher.get(source.url, kind=source.kind, max_bytes=source.max_bytes)
+                requests += fetched.requests
+            else:
+                fetched, listing_ref = again, state.listing_capture
         if fetched.not_modified:
             store.record_fetches(source.name, requests)
             revisit_due(source, ctx, deadline=t0 + ctx.settings.poll_timeout)
@@ -111,7 +122,8 @@ def poll_source(source: SourceConfig, ctx: PollContext) -> PollReport:
             )
             return _report(ctx, source, "not_modified", t0)
         listing = _read_listing(source, fetched, ctx, requests)
-        capture(ctx, fetched, source.name)
+        if listing_ref is None:
+            listing_ref = capture(ctx, fetched, source.name)
     except ArchiverError as exc:
         requests += getattr(exc, "requests", ())
         store.record_fetches(source.name, requests)
@@ -171,11 +183,13 @@ def poll_source(source: SourceConfig, ctx: PollContext) -> PollReport:
         source.name,
         outcome="ok",
         polled_at=started,
-        # validators are kept only when every link was handled: else the next poll would
-        # get a 304 and never see the links left over
+        # with links left over, a 304 next time means "read the capture again"; without a
+        # capture to read, the old validators stay, so that the next poll gets the listing
         etag=fetched.etag,
         last_modified=fetched.last_modified,
-        keep_validators=not complete,
+        keep_validators=not complete and listing_ref is None,
+        links_left=not complete,
+        listing_capture=listing_ref,
         next_check=next_check(
             now=ctx.clock(), every=source.every, ok=True, error_count=0, hint=hint, rand=ctx.rand
         )
@@ -192,6 +206,28 @@ def poll_source(source: SourceConfig, ctx: PollContext) -> PollReport:
         skipped=len(links) - len(todo),
         failed=failed,
         errors=tuple(errors),
+    )
+
+
+def _listing_again(ctx: PollContext, state: SourceState, fetched: Fetched) -> Fetched | None:
+    """The listing as its last capture holds it, standing in for a 304 answer; None when
+    there is no capture to read."""
+    if ctx.captures is None or state.listing_capture is None:
+        return None
+    try:
+        response = read_capture(ctx.captures.root, state.listing_capture)
+    except ArchiverError:
+        return None
+    content_type = next((v for k, v in response.headers if k.lower() == "content-type"), None)
+    return dataclasses.replace(
+        fetched,
+        url=response.url,
+        status=200,
+        content=response.body,
+        headers=response.headers,
+        charset=charset(content_type) if content_type else None,
+        etag=fetched.etag or state.etag,
+        last_modified=fetched.last_modified or state.last_modified,
     )
 
 

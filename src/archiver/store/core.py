@@ -11,6 +11,7 @@ at a time each without sharing a cursor. The schema is built by numbered migrati
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import threading
@@ -56,6 +57,23 @@ class SourceState:
     error_count: int = 0
     last_outcome: str | None = None
     last_error: str | None = None
+    # the last capture of the listing, when its links were not all handled: a 304 means
+    # "read that again" rather than "nothing to do"
+    listing_capture: CaptureRef | None = None
+    links_left: bool = False
+
+
+def _ref_json(ref: CaptureRef | None) -> str | None:
+    return json.dumps(dataclasses.asdict(ref)) if ref is not None else None
+
+
+def _ref_of(text: str | None) -> CaptureRef | None:
+    if not text:
+        return None
+    try:
+        return CaptureRef(**json.loads(text))
+    except (ValueError, TypeError):
+        return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,6 +330,8 @@ class Store:
             error_count=row["error_count"] or 0,
             last_outcome=row["last_outcome"],
             last_error=row["last_error"],
+            listing_capture=_ref_of(row["listing_capture"]),
+            links_left=bool(row["links_left"]),
         )
 
     def record_poll(
@@ -325,8 +345,11 @@ class Store:
         etag: str | None = None,
         last_modified: str | None = None,
         keep_validators: bool = False,
+        links_left: bool | None = None,
+        listing_capture: CaptureRef | None = None,
     ) -> None:
-        """Write a poll's outcome on its source: validators, schedule, error count."""
+        """Write a poll's outcome on its source: validators, schedule, error count, and
+        (``links_left`` not None) whether links were left and where the listing's capture is."""
         failed = outcome in ("failed", "blocked")
         if next_check.microsecond:  # stored to the second: round up, never poll early
             next_check += timedelta(microseconds=1_000_000 - next_check.microsecond)
@@ -339,7 +362,9 @@ class Store:
                      error_count = CASE WHEN ? THEN error_count + 1 ELSE 0 END,
                      last_error = CASE WHEN ? THEN ? ELSE last_error END,
                      etag = CASE WHEN ? THEN etag ELSE ? END,
-                     last_modified = CASE WHEN ? THEN last_modified ELSE ? END
+                     last_modified = CASE WHEN ? THEN last_modified ELSE ? END,
+                     links_left = coalesce(?, links_left),
+                     listing_capture = CASE WHEN ? THEN listing_capture ELSE ? END
                    WHERE name = ?""",
                 (
                     to_iso(polled_at),
@@ -353,6 +378,9 @@ class Store:
                     etag,
                     keep_validators or failed,
                     last_modified,
+                    None if links_left is None else int(links_left),
+                    links_left is None,
+                    _ref_json(listing_capture if links_left else None),
                     name,
                 ),
             )

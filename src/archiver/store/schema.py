@@ -267,6 +267,13 @@ def _m7_reextract_progress(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m8_listing_cache(db: sqlite_utils.Database) -> None:
+    """Issue 16: a listing whose links were not all handled keeps its validators; its last
+    capture is where the next poll reads it again on a 304, instead of downloading it."""
+    db.conn.execute("ALTER TABLE sources ADD COLUMN listing_capture TEXT")
+    db.conn.execute("ALTER TABLE sources ADD COLUMN links_left INTEGER NOT NULL DEFAULT 0")
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "core: sources, articles + FTS5, fetches, failures", _m1_core),
     (2, "versions: article_urls, revisions, link_keys, simhash bands", _m2_versions),
@@ -275,4 +282,9 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (5, "analyzed search index articles_search replaces articles_fts", _m5_analyzed_search),
     (6, "leases: one poller per source at a time", _m6_leases),
     (7, "reextract_runs: where an interrupted re-extraction resumes", _m7_reextract_progress),
+    (
+        8,
+        "sources.listing_capture, links_left: a listing re-read from its capture",
+        _m8_listing_cache,
+    ),
 ]
