@@ -58,7 +58,7 @@ def server() -> Iterator[str]:
             pass
 
         def do_GET(self) -> None:
-            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            base = f"http://127.0.0.1:{self.connection.getsockname()[1]}"
             if self.path == "/feed.xml":
                 body, kind = FEED.replace("{base}", base).encode(), "application/rss+xml"
             elif self.path.startswith("/news/"):

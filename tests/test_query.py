@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -273,7 +274,7 @@ def test_300_hostile_strings_through_the_search_path(archive: Path) -> None:
 
 
 def test_words_phrases_and_exclusions_find_the_right_stories(archive: Path) -> None:
-    def urls(text: str, **kw: object) -> set[str]:
+    def urls(text: str, **kw: Any) -> set[str]:
         return {h.url.rsplit("/", 1)[-1] for h in search(archive, text, all_versions=True, **kw)}
 
     assert urls("satellite weather") == {"satellite-launch", "1400002"}

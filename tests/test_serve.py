@@ -120,7 +120,7 @@ def test_canned_queries(served: tuple[str, Path]) -> None:
 def test_listens_on_loopback_only(served: tuple[str, Path]) -> None:
     base, _ = served
     port = int(base.rsplit(":", 1)[1])
-    addresses = {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)}
+    addresses = {str(info[4][0]) for info in socket.getaddrinfo(socket.gethostname(), None)}
     outside = [a for a in addresses if not a.startswith("127.") and a != "::1"]
     for address in outside:
         family = socket.AF_INET6 if ":" in address else socket.AF_INET

@@ -6,6 +6,7 @@ import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlite_utils
@@ -19,7 +20,7 @@ NOW = datetime(2024, 5, 16, 12, 0, tzinfo=UTC)
 
 
 def article(n: int, **kw: object) -> Article:
-    fields: dict = {
+    fields: dict[str, Any] = {
         "url": f"https://example.org/news/{n}",
         "title": f"Story {n}",
         "body": f"Body of story {n} about harbour cranes.",
@@ -40,8 +41,8 @@ def test_pragmas_wal_and_fts_visible_to_datasette(store: Store) -> None:
     assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
     db = sqlite_utils.Database(store.path)
-    assert db["articles"].detect_fts() == "articles_fts"
-    assert {t.name for t in db["articles"].triggers} >= {
+    assert db.table("articles").detect_fts() == "articles_fts"
+    assert {t.name for t in db.table("articles").triggers} >= {
         "articles_ai",
         "articles_ad",
         "articles_au",
@@ -64,7 +65,7 @@ def test_a_later_migration_applies_to_an_existing_archive(
         old.add_article(article(1), source="s")
 
     def add_notes(db: sqlite_utils.Database) -> None:
-        db["notes"].create({"id": int, "text": str}, pk="id")
+        db.table("notes").create({"id": int, "text": str}, pk="id")
 
     monkeypatch.setattr(
         "archiver.store.schema.MIGRATIONS", [*MIGRATIONS, (999, "notes", add_notes)]
