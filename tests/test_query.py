@@ -16,8 +16,6 @@ from archiver.errors import ArchiverError, QueryError
 from archiver.search import search
 from archiver.search.query import MAX_TERMS, parse_query
 
-from search_helpers import build_archive
-
 # ---------------------------------------------------------------- the language, as a table
 
 CASES = [
@@ -116,11 +114,6 @@ def test_lone_surrogates_cannot_reach_sqlite() -> None:
 
 
 # ---------------------------------------------------------------- against a real archive
-
-
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_archive(tmp_path_factory.mktemp("q") / "archive.db")
 
 
 def _run(archive: Path, text: str, *, raw: bool = False) -> str | None:

@@ -22,11 +22,6 @@ from archiver.store import Store
 from search_helpers import SEED_BODY, STORIES, Story, build_archive, when
 
 
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_archive(tmp_path_factory.mktemp("s") / "archive.db")
-
-
 def _slugs(hits: Sequence[SearchHit]) -> list[str]:
     return [h.url.rsplit("/", 1)[-1] for h in hits]
 

@@ -29,13 +29,6 @@ def article(n: int, **kw: object) -> Article:
     return Article(**fields)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "a.db")
-    s.migrate()
-    return s
-
-
 def test_pragmas_wal_and_fts_visible_to_datasette(store: Store) -> None:
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from archiver.capture import capture_files, iter_captures, read_capture
 from archiver.cli import main
 from archiver.store import Store
 
-from sitefixture import Site, serve_site
+from sitefixture import Site
 
 FIXTURES = Path(__file__).parent / "fixtures" / "site"
 SITEMAP = "/arc/outboundfeeds/news-sitemap/"
@@ -29,12 +27,6 @@ EDITED = (
     "apprenticeships from September. Several provinces have started paying part of "
     "the training costs"
 )
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with serve_site(FIXTURES) as running:
-        yield running
 
 
 def config_for(tmp_path: Path, site: Site, *, revisit: str = "[]", extra: str = "") -> Path:
