@@ -275,7 +275,7 @@ def test_readers_while_a_writer_writes(tmp_path: Path) -> None:
             i = 0
             while not stop.is_set():
                 body = f"Live update {i} on the harvest and the satellite. " * 40
-                store.add_article(
+                store.save_article(
                     Article(url=f"https://live.test/{i}", title=f"Live {i}", body=body),
                     source="live",
                 )

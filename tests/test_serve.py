@@ -159,7 +159,7 @@ def test_sees_new_articles_while_the_daemon_writes(tmp_path: Path) -> None:
     def writer() -> None:
         i = 0
         while not stop.is_set():
-            store.add_article(
+            store.save_article(
                 Article(
                     url=f"https://live.test/{i}",
                     title=f"Zeppelin {i}",

@@ -55,7 +55,7 @@ def test_a_later_migration_applies_to_an_existing_archive(
     path = tmp_path / "old.db"
     with Store(path) as old:
         old.migrate()
-        old.add_article(article(1), source="s")
+        old.save_article(article(1), source="s")
 
     def add_notes(db: sqlite_utils.Database) -> None:
         db.table("notes").create({"id": int, "text": str}, pk="id")
@@ -70,12 +70,11 @@ def test_a_later_migration_applies_to_an_existing_archive(
 
 
 def test_one_row_per_url_and_last_seen_moves(store: Store) -> None:
-    first, created = store.add_article(article(1), source="s", seen_at=NOW)
-    again, created_again = store.add_article(
-        article(1), source="s", seen_at=NOW + timedelta(hours=1)
-    )
-    assert created and not created_again and first == again
-    row = store.get_article(first)
+    first = store.save_article(article(1), source="s", seen_at=NOW)
+    again = store.save_article(article(1), source="s", seen_at=NOW + timedelta(hours=1))
+    assert (first.outcome, again.outcome) == ("new", "unchanged")
+    assert first.article_id == again.article_id
+    row = store.get_article(first.article_id)
     assert row["first_seen"] == "2024-05-16T12:00:00+00:00"
     assert row["last_seen"] == "2024-05-16T13:00:00+00:00"
     assert store.count_articles() == 1
@@ -93,7 +92,7 @@ def test_fields_round_trip(store: Store) -> None:
         language="en",
         agency="TASS",
     )
-    article_id, _ = store.add_article(a, source="tass-en", fetched_url=a.url, seen_at=NOW)
+    article_id = store.save_article(a, source="tass-en", fetched_url=a.url, seen_at=NOW).article_id
     row = store.get_article(a.url)
     assert row["id"] == article_id
     assert row["authors"] == ["Anna Li", "Ivan Petrov"]
@@ -107,7 +106,7 @@ def test_fields_round_trip(store: Store) -> None:
 
 
 def test_fts_follows_inserts(store: Store) -> None:
-    store.add_article(article(3, body="Cormorants nest on the pier."), source="s")
+    store.save_article(article(3, body="Cormorants nest on the pier."), source="s")
     hits = store.conn.execute(
         "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'cormorants'"
     ).fetchall()
@@ -198,7 +197,7 @@ def test_writers_in_threads_do_not_collide(store: Store) -> None:
     def write(offset: int) -> None:
         try:
             for i in range(40):
-                store.add_article(article(offset + i), source="t")
+                store.save_article(article(offset + i), source="t")
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -216,7 +215,7 @@ def test_second_process_writer_waits_instead_of_failing(store: Store) -> None:
     other.execute("BEGIN IMMEDIATE")
     released = threading.Timer(0.3, lambda: other.execute("COMMIT"))
     released.start()
-    store.add_article(article(9), source="s")  # waits on busy_timeout, then writes
+    store.save_article(article(9), source="s")  # waits on busy_timeout, then writes
     released.join()
     assert store.count_articles() == 1
 

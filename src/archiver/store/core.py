@@ -447,18 +447,6 @@ class Store:
             )
         return saved
 
-    def add_article(
-        self,
-        article: Article,
-        *,
-        source: str | None,
-        fetched_url: str | None = None,
-        seen_at: datetime | None = None,
-    ) -> tuple[int, bool]:
-        """``save_article`` for callers that only need (id, created)."""
-        saved = self.save_article(article, source=source, fetched_url=fetched_url, seen_at=seen_at)
-        return saved.article_id, saved.outcome == "new"
-
     def remember_link(self, link: LinkUpdate, *, source: str, seen_at: datetime) -> None:
         """Move a listing entry's revisit ladder on after a fetch that filed nothing."""
         with self.transaction() as conn:
