@@ -1,6 +1,7 @@
 """Turning results into what the CLI prints: tables, readable text, JSON, CSV.
 
-Everything that came from the web is escaped before it reaches a terminal.
+Everything that came from the web goes through ``logs.escape`` before it reaches a terminal
+(table cells in its one-line form).
 """
 
 from __future__ import annotations
@@ -95,7 +96,7 @@ def sources_table(records: Sequence[dict[str, Any]], now: datetime) -> list[list
         share = r["not_modified_share"]
         rows.append(
             [
-                escape(r["name"]),
+                escape(r["name"], oneline=True),
                 r["kind"],
                 r["status"],
                 _short_time(r["last_polled"], now),
@@ -103,8 +104,8 @@ def sources_table(records: Sequence[dict[str, Any]], now: datetime) -> list[list
                 str(r["error_count"]),
                 str(r["articles"]),
                 "-" if share is None else f"{share:.0%}",
-                *([escape(r.get("polled_by") or "-")] if held else []),
-                escape(r["last_error"] or "")[:80],
+                *([escape(r.get("polled_by") or "-", oneline=True)] if held else []),
+                escape(r["last_error"], oneline=True)[:80],
             ]
         )
     return rows
@@ -194,14 +195,14 @@ def poll_summary(reports: Sequence[PollReport]) -> list[list[str]]:
     for r in reports:
         rows.append(
             [
-                escape(r.source),
+                escape(r.source, oneline=True),
                 r.outcome.replace("_", " "),
                 str(r.new),
                 str(r.seen),
                 str(r.skipped),
                 str(r.failed),
                 str(r.ms),
-                escape(r.error or "")[:80],
+                escape(r.error, oneline=True)[:80],
             ]
         )
     return rows
