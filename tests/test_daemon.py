@@ -19,6 +19,8 @@ from archiver.config import parse_config
 from archiver.poll.daemon import Daemon
 from archiver.store import Store
 
+pytestmark = pytest.mark.slow  # subprocess daemons, signals, pauses: ~25 s
+
 EMPTY_FEED = b"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>Quiet wire</title><link>http://127.0.0.1/</link>
 <description>nothing new</description></channel></rss>"""
@@ -174,8 +176,8 @@ every = "1h"
     assert proc.returncode == 0 and time.monotonic() - t0 < 10
     with Store(tmp_path / "archive.db") as store:
         assert store.integrity_problems() == []
-        states = {r["name"]: r for r in store.sources_health()}
-    assert states["quiet"]["last_outcome"] == "ok"
+        states = {r.name: r for r in store.sources_health()}
+    assert states["quiet"].last_outcome == "ok"
     other.close()
 
 
@@ -232,10 +234,10 @@ def test_failing_source_is_counted_and_keeps_its_schedule(
         runner.join(timeout=10)
     assert not runner.is_alive()
     with Store(tmp_path / "a.db") as store:
-        states = {r["name"]: r for r in store.sources_health()}
-    assert states["broken"]["error_count"] >= 1
-    assert "500" in (states["broken"]["last_error"] or "")
-    assert states["quiet"]["error_count"] == 0 and states["quiet"]["polls"] >= 3
+        states = {r.name: r for r in store.sources_health()}
+    assert states["broken"].error_count >= 1
+    assert "500" in (states["broken"].last_error or "")
+    assert states["quiet"].error_count == 0 and states["quiet"].polls >= 3
 
 
 def test_tick_never_starts_a_second_poll_of_a_running_source(

@@ -102,7 +102,7 @@ def test_poll_archives_all_nine_then_nothing_new(tmp_path: Path, site: Site) -> 
     assert code == 0, err
     with Store(tmp_path / "var" / "archive.db") as store:
         assert store.count_articles() == 9
-        outcomes = {r["name"]: r["last_outcome"] for r in store.sources_health()}
+        outcomes = {r.name: r.last_outcome for r in store.sources_health()}
     assert outcomes == {
         "tass-en": "not_modified",
         "reuters": "not_modified",

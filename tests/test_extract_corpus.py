@@ -19,6 +19,7 @@ SCORER = SHARED / "tools" / "score_extraction.py"
 
 pytestmark = [
     pytest.mark.corpus,
+    pytest.mark.slow,
     pytest.mark.skipif(
         not (MANIFEST.exists() and SCORER.exists()), reason="../shared corpus or scorer is absent"
     ),

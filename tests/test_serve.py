@@ -150,6 +150,7 @@ def test_serve_is_read_only(served: tuple[str, Path]) -> None:
     assert after == before
 
 
+@pytest.mark.slow
 def test_sees_new_articles_while_the_daemon_writes(tmp_path: Path) -> None:
     db = build_archive(tmp_path / "live.db")
     store = Store(db)
@@ -198,6 +199,7 @@ def test_sees_new_articles_while_the_daemon_writes(tmp_path: Path) -> None:
     assert seen[-1] > seen[0]  # new commits visible (WAL read, not immutable)
 
 
+@pytest.mark.slow
 def test_serve_function_runs_datasette(tmp_path: Path) -> None:
     db = build_archive(tmp_path / "my archive.db")  # a space in the path, a name not "archive"
     port = free_port()

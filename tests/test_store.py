@@ -165,9 +165,9 @@ def test_sources_sync_due_and_poll_state(store: Store) -> None:
     assert store.source_state("a").etag == '"v1"'
     # removed from config: disabled, history kept; a changed URL drops its validators
     store.sync_sources([SourceConfig(name="a", kind="feed", url="https://a.org/other")], NOW)
-    health = {r["name"]: r for r in store.sources_health()}
-    assert health["b"]["enabled"] == 0
-    assert health["a"]["etag"] is None and health["a"]["polls"] == 4
+    health = {r.name: r for r in store.sources_health()}
+    assert health["b"].enabled is False
+    assert health["a"].etag is None and health["a"].polls == 4
 
 
 def test_fetch_log_and_failures(store: Store) -> None:

@@ -10,65 +10,34 @@ import dataclasses
 import json
 import textwrap
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from archiver.logs import escape, safe_json
 from archiver.models import Article, PollReport
+from archiver.poll.health import source_status
+from archiver.store.core import SourceHealth
 from archiver.timeutil import from_iso
 
-STATUS_WORDS = {
-    "ok": "ok",
-    "not_modified": "not modified",
-    "failed": "failing",
-    "blocked": "blocked",
-}
 
-
-def source_status(row: dict[str, Any], now: datetime) -> str:
-    """One word or two for a source's health, from its row in ``sources``."""
-    if not row.get("enabled", 1):
-        return "disabled"
-    outcome = row.get("last_outcome")
-    if outcome is None:
-        return "never polled"
-    if outcome in ("failed", "blocked"):
-        error = (row.get("last_error") or "").lower()
-        if outcome == "blocked" and "robots" in error:
-            return "blocked by robots"
-        if outcome == "blocked":
-            return "blocked"
-        next_check = from_iso(row.get("next_check"))
-        every = timedelta(seconds=row.get("every_s") or 0)
-        if (row.get("error_count") or 0) > 1 and next_check and next_check - now > every:
-            return "backing off"
-        return "failing"
-    return str(STATUS_WORDS.get(outcome, outcome))
-
-
-def health_records(rows: Sequence[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-    """``sources`` rows as the stable JSON records of ``archiver sources``."""
-    records = []
-    for row in rows:
-        polls = row.get("polls") or 0
-        records.append(
-            {
-                "name": row["name"],
-                "kind": row["kind"],
-                "url": row["url"],
-                "status": source_status(row, now),
-                "last_polled": row.get("last_polled"),
-                "next_check": row.get("next_check"),
-                "error_count": row.get("error_count") or 0,
-                "last_error": row.get("last_error"),
-                "articles": row.get("articles") or 0,
-                "polls": polls,
-                "not_modified_share": (
-                    round((row.get("not_modified") or 0) / polls, 3) if polls else None
-                ),
-            }
-        )
-    return records
+def health_records(rows: Sequence[SourceHealth], now: datetime) -> list[dict[str, Any]]:
+    """Each source's health as the stable JSON records of ``archiver sources``."""
+    return [
+        {
+            "name": h.name,
+            "kind": h.kind,
+            "url": h.url,
+            "status": source_status(h, now),
+            "last_polled": h.last_polled,
+            "next_check": h.next_check,
+            "error_count": h.error_count,
+            "last_error": h.last_error,
+            "articles": h.articles,
+            "polls": h.polls,
+            "not_modified_share": round(h.not_modified / h.polls, 3) if h.polls else None,
+        }
+        for h in rows
+    ]
 
 
 def _short_time(text: str | None, now: datetime) -> str:

@@ -58,6 +58,28 @@ class SourceState:
 
 
 @dataclass(frozen=True, slots=True)
+class SourceHealth:
+    """One source's row in ``sources`` with its article count (``archiver sources``);
+    times are the archive's ISO 8601 UTC text."""
+
+    name: str
+    kind: str
+    url: str
+    every_s: float = 0.0
+    enabled: bool = True
+    etag: str | None = None
+    last_modified: str | None = None
+    last_polled: str | None = None
+    last_outcome: str | None = None
+    next_check: str | None = None
+    error_count: int = 0
+    last_error: str | None = None
+    polls: int = 0
+    not_modified: int = 0
+    articles: int = 0
+
+
+@dataclass(frozen=True, slots=True)
 class LinkUpdate:
     """The listing entry a fetch came from, for ``link_keys``."""
 
@@ -353,12 +375,32 @@ class Store:
                 ),
             )
 
-    def sources_health(self) -> list[dict[str, Any]]:
+    def sources_health(self) -> list[SourceHealth]:
+        """Every source the archive knows, enabled ones first, by name."""
         rows = self.conn.execute(
             """SELECT s.*, (SELECT count(*) FROM articles a WHERE a.source = s.name) AS articles
                FROM sources s ORDER BY s.enabled DESC, s.name"""
         )
-        return [dict(r) for r in rows]
+        return [
+            SourceHealth(
+                name=r["name"],
+                kind=r["kind"],
+                url=r["url"],
+                every_s=r["every_s"] or 0.0,
+                enabled=bool(r["enabled"]),
+                etag=r["etag"],
+                last_modified=r["last_modified"],
+                last_polled=r["last_polled"],
+                last_outcome=r["last_outcome"],
+                next_check=r["next_check"],
+                error_count=r["error_count"] or 0,
+                last_error=r["last_error"],
+                polls=r["polls"] or 0,
+                not_modified=r["not_modified"] or 0,
+                articles=r["articles"] or 0,
+            )
+            for r in rows
+        ]
 
     # ---- fetch log and failures
 
