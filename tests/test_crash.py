@@ -143,6 +143,8 @@ every = "1s"
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         reader.join(timeout=5)
+        assert proc.stderr is not None
+        proc.stderr.close()  # read to its end by the reader: closed here, not by the GC
         committed |= committed_urls(lines)
     assert committed, "the daemon never got to write before it was killed"
 

@@ -107,15 +107,31 @@ tick = "{tick}"
     return config
 
 
+_STARTED: list[subprocess.Popen[str]] = []
+
+
 def start(config: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "archiver", "run", "--config", str(config)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
     )
+    _STARTED.append(proc)
+    return proc
+
+
+@pytest.fixture(autouse=True)
+def _reap() -> Iterator[None]:
+    """Every daemon a test started is stopped and its pipes closed, even when it failed."""
+    yield
+    while _STARTED:
+        proc = _STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()  # reads what is left and closes stdout and stderr
 
 
 def wait_for(predicate, timeout: float = 15.0) -> bool:  # type: ignore[no-untyped-def]
@@ -145,10 +161,10 @@ every = "1h"
     assert wait_for(lambda: server.count("/feed.xml") >= 1), proc.stderr
     t0 = time.monotonic()
     proc.send_signal(signum)
-    proc.wait(timeout=10)
+    _, stderr = proc.communicate(timeout=10)
     assert proc.returncode == 0
     assert time.monotonic() - t0 < 10
-    assert "stopped" in proc.stderr.read()  # type: ignore[union-attr]
+    assert "stopped" in stderr
 
 
 def test_sigterm_during_a_hanging_fetch(tmp_path: Path, server: FeedServer) -> None:
