@@ -14,6 +14,18 @@ from typing import Literal
 ListingKind = Literal["feed", "sitemap", "page"]
 KINDS: tuple[ListingKind, ...] = ("feed", "sitemap", "page")
 
+#: What one poll of one source came to (``PollReport.outcome``, ``sources.last_outcome``):
+#: blocked is robots.txt or the private-address guard saying no.
+PollOutcome = Literal["ok", "not_modified", "failed", "blocked"]
+
+#: What fetching one article page came to (the ``article`` log line, ``archiver reextract``):
+#: the four filing outcomes of ``dedup.filing``, or skipped (not an article), gone (a revisit
+#: found it removed from its site), failed (recorded, retried).
+ArticleOutcome = Literal["new", "revision", "unchanged", "alias", "skipped", "gone", "failed"]
+
+#: What ``extract`` says a page is; only articles are archived.
+PageKind = Literal["article", "section", "video", "not_found"]
+
 
 @dataclass(frozen=True, slots=True)
 class Link:
@@ -110,7 +122,7 @@ class Article:
     agency: str | None = None
     paywalled: bool = False
     extractor: str = "generic"  # "rule:<name>", "jsonld", "generic"
-    page_kind: str = "article"  # "article" | "section" | "video" | "not_found"
+    page_kind: PageKind = "article"
     encoding: str | None = None  # the charset the page was decoded with
 
     @property
@@ -143,7 +155,7 @@ class PollReport:
     """The outcome of one poll of one source (one log line)."""
 
     source: str
-    outcome: str  # "ok" | "not_modified" | "failed" | "blocked" (robots, private address)
+    outcome: PollOutcome
     new: int = 0  # articles archived by this poll
     seen: int = 0  # links in the listing
     skipped: int = 0  # links already archived, not fetched

@@ -31,7 +31,15 @@ from archiver.fetch import Fetcher
 from archiver.listings import parse_listing
 from archiver.listings.limits import check_tags
 from archiver.logs import event, get_logger
-from archiver.models import Fetched, Link, Listing, PollReport, RequestRecord
+from archiver.models import (
+    ArticleOutcome,
+    Fetched,
+    Link,
+    Listing,
+    PollOutcome,
+    PollReport,
+    RequestRecord,
+)
 from archiver.poll.schedule import next_check
 from archiver.store import LinkState, LinkUpdate, Store
 from archiver.timeutil import FUTURE_SLACK, utcnow
@@ -58,7 +66,7 @@ class PollContext:
     progress: Progress | None = None  # told before each article page (a live display)
 
 
-def _outcome_of(exc: BaseException) -> str:
+def _outcome_of(exc: BaseException) -> PollOutcome:
     """Blocked when the site or the config forbids the fetch; "failed" when it broke
     (a robots.txt that cannot be read means the host is failing, not that it said no)."""
     if isinstance(exc, RobotsDisallowed):
@@ -346,14 +354,15 @@ def capture(
 
 def archive_link(
     link: Link, source: SourceConfig, ctx: PollContext, update: LinkUpdate | None = None
-) -> tuple[str, str | None]:
+) -> tuple[ArticleOutcome, str | None]:
     """Fetch, capture, extract and store one article page; returns the outcome
     ("new" | "revision" | "unchanged" | "alias" | "skipped" | "gone" | "failed") and an
     error. "gone": a revisit found the archived story removed from its site."""
     t0 = time.monotonic()
     store = ctx.store
     requests: tuple[RequestRecord, ...] = ()
-    outcome, error, url, gone = "failed", None, link.url, False
+    outcome: ArticleOutcome = "failed"
+    error, url, gone = None, link.url, False
     link_key = canonical_url(link.url)
     try:
         fetched = ctx.fetcher.get(link.url, kind="page")
@@ -419,7 +428,7 @@ def archive_link(
 def _report(
     ctx: PollContext,
     source: SourceConfig,
-    outcome: str,
+    outcome: PollOutcome,
     t0: float,
     *,
     error: str | None = None,

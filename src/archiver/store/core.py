@@ -27,7 +27,7 @@ import sqlite_utils
 from archiver.config import SourceConfig
 from archiver.dedup import DEFAULT_MAX_DISTANCE, canonical_url, story_keys
 from archiver.errors import NotFound, StoreError
-from archiver.models import Article, CaptureRef, RequestRecord
+from archiver.models import Article, CaptureRef, PollOutcome, RequestRecord
 from archiver.store import schema
 from archiver.store.versions import (
     LinkState,
@@ -336,7 +336,7 @@ class Store:
         self,
         name: str,
         *,
-        outcome: str,
+        outcome: PollOutcome,
         polled_at: datetime,
         next_check: datetime,
         error: str | None = None,
