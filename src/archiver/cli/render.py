@@ -92,6 +92,8 @@ def plain_table(rows: Sequence[Sequence[str]]) -> str:
 def _json_default(value: object) -> object:
     if isinstance(value, datetime):
         return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)  # the read side's values, as their fields
     raise TypeError(type(value).__name__)
 
 

@@ -11,6 +11,7 @@ at a time each without sharing a cursor. The schema is built by numbered migrati
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import threading
@@ -77,6 +78,58 @@ class SourceHealth:
     polls: int = 0
     not_modified: int = 0
     articles: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One version of an article as ``revisions`` keeps it (``changed``: the fields that
+    changed from the version before; empty for the first), with its capture pointer."""
+
+    id: int
+    article_id: int
+    number: int
+    seen_at: str
+    content_hash: str | None = None
+    changed: tuple[str, ...] = ()
+    title: str | None = None
+    lead: str | None = None
+    body: str | None = None
+    published: str | None = None
+    updated: str | None = None
+    fetched_url: str | None = None
+    warc_file: str | None = None
+    warc_offset: int | None = None
+    warc_length: int | None = None
+    warc_record_id: str | None = None
+    payload_digest: str | None = None
+
+    @property
+    def capture(self) -> CaptureRef | None:
+        """The WARC record this version was read from, when it was captured."""
+        if (
+            self.warc_file is None
+            or self.warc_offset is None
+            or self.warc_length is None
+            or self.warc_record_id is None
+            or self.payload_digest is None
+        ):
+            return None
+        return CaptureRef(
+            self.warc_file,
+            self.warc_offset,
+            self.warc_length,
+            self.warc_record_id,
+            self.payload_digest,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleURL:
+    """One URL an article is known by: ``canonical``, ``fetched`` or ``alias``."""
+
+    url: str
+    kind: str
+    first_seen: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -551,11 +604,20 @@ class Store:
             file=row[0], offset=row[1], length=row[2], record_id=row[3], payload_digest=row[4]
         )
 
-    def revisions(self, article_id: int) -> list[dict[str, Any]]:
-        return revisions_of(self.conn, article_id)
+    def revisions(self, article_id: int) -> list[Revision]:
+        """Every version of an article, the first one first."""
+        names = [f.name for f in dataclasses.fields(Revision)]
+        out = []
+        for row in revisions_of(self.conn, article_id):
+            values: dict[str, Any] = {n: row.get(n) for n in names}
+            out.append(Revision(**{**values, "changed": tuple(row["changed"])}))
+        return out
 
-    def article_urls(self, article_id: int) -> list[dict[str, Any]]:
-        return urls_of(self.conn, article_id)
+    def article_urls(self, article_id: int) -> list[ArticleURL]:
+        """Every URL of an article, oldest first."""
+        return [
+            ArticleURL(r["url"], r["kind"], r["first_seen"]) for r in urls_of(self.conn, article_id)
+        ]
 
     def capture_roles(self) -> dict[str, tuple[int, bool]]:
         """record id -> (article id, is the article's latest revision), for re-extraction."""
