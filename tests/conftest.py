@@ -10,7 +10,8 @@ defines its own fixture of the same name, which wins over these.
 * ``store``: a migrated ``Store`` in ``tmp_path``, closed afterwards;
 * ``archive``: the search stories (``search_helpers.STORIES``) in an archive, once a module.
 
-Also the ``slow`` marker's contract: ``make test`` runs ``-m "not slow"``; ``make test-all``
+Hypothesis runs without its per-example deadline (no timed assertions in tests). The
+``slow`` marker's contract: ``make test`` runs ``-m "not slow"``; ``make test-all``
 and ``.ci/run`` run everything.
 """
 
@@ -20,6 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from archiver.fetch import Fetcher
 from archiver.store import Store
@@ -28,6 +30,10 @@ from search_helpers import build_archive
 from servers import Server
 from servers import fetcher as make_fetcher
 from sitefixture import Site, serve_site
+
+# no timed assertions: hypothesis's per-example deadline fails on a busy machine, not on a bug
+settings.register_profile("archiver", deadline=None)
+settings.load_profile("archiver")
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SITE_ROOT = FIXTURES / "site"
