@@ -1,7 +1,6 @@
-"""One log line per unit of work (text on a terminal, JSON lines otherwise), and the one
-terminal escaper every output path uses.
+"""One log line per unit of work, and the one terminal escaper every output path uses.
 
-The log goes to stderr, so whether it is text or JSON follows stderr (``--log-format``
+Log lines go to stderr, so whether they are text or JSON follows stderr (``--log-format``
 overrides it): ``archiver poll > out.txt`` still logs text on the terminal.
 
 Values from the web (titles, URLs, error texts) are untrusted: ``escape`` shows C0 and C1
