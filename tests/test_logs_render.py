@@ -16,9 +16,8 @@ from archiver.cli.render import (
     poll_summary,
 )
 from archiver.logs import escape, event, get_logger, setup_logging
-from archiver.models import Article, Dateline, PollReport
+from archiver.models import Article, Dateline, PollReport, SourceHealth
 from archiver.poll.health import source_status
-from archiver.store.core import SourceHealth
 
 NOW = datetime(2024, 5, 16, 12, 0, tzinfo=UTC)
 

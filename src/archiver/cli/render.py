@@ -14,9 +14,8 @@ from datetime import datetime
 from typing import Any
 
 from archiver.logs import escape, safe_json
-from archiver.models import Article, PollReport
+from archiver.models import Article, PollReport, SourceHealth
 from archiver.poll.health import source_status
-from archiver.store.core import SourceHealth
 from archiver.timeutil import from_iso
 
 

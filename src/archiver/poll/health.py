@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from archiver.store.core import SourceHealth
+from archiver.models import SourceHealth
 from archiver.timeutil import from_iso
 
 #: the words for a poll outcome that needs no more context

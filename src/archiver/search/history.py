@@ -6,8 +6,8 @@ import difflib
 from typing import Any
 
 from archiver.logs import escape
+from archiver.models import ArticleURL, Revision
 from archiver.store import Store
-from archiver.store.core import ArticleURL, Revision
 
 DIFF_FIELDS = ("title", "lead", "body")
 

@@ -28,7 +28,15 @@ import sqlite_utils
 from archiver.config import SourceConfig
 from archiver.dedup import DEFAULT_MAX_DISTANCE, canonical_url, story_keys
 from archiver.errors import NotFound, StoreError
-from archiver.models import Article, CaptureRef, PollOutcome, RequestRecord
+from archiver.models import (
+    Article,
+    ArticleURL,
+    CaptureRef,
+    PollOutcome,
+    RequestRecord,
+    Revision,
+    SourceHealth,
+)
 from archiver.store import schema
 from archiver.store.versions import (
     LinkState,
@@ -56,80 +64,6 @@ class SourceState:
     error_count: int = 0
     last_outcome: str | None = None
     last_error: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class SourceHealth:
-    """One source's row in ``sources`` with its article count (``archiver sources``);
-    times are the archive's ISO 8601 UTC text."""
-
-    name: str
-    kind: str
-    url: str
-    every_s: float = 0.0
-    enabled: bool = True
-    etag: str | None = None
-    last_modified: str | None = None
-    last_polled: str | None = None
-    last_outcome: str | None = None
-    next_check: str | None = None
-    error_count: int = 0
-    last_error: str | None = None
-    polls: int = 0
-    not_modified: int = 0
-    articles: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class Revision:
-    """One version of an article as ``revisions`` keeps it (``changed``: the fields that
-    changed from the version before; empty for the first), with its capture pointer."""
-
-    id: int
-    article_id: int
-    number: int
-    seen_at: str
-    content_hash: str | None = None
-    changed: tuple[str, ...] = ()
-    title: str | None = None
-    lead: str | None = None
-    body: str | None = None
-    published: str | None = None
-    updated: str | None = None
-    fetched_url: str | None = None
-    warc_file: str | None = None
-    warc_offset: int | None = None
-    warc_length: int | None = None
-    warc_record_id: str | None = None
-    payload_digest: str | None = None
-
-    @property
-    def capture(self) -> CaptureRef | None:
-        """The WARC record this version was read from, when it was captured."""
-        if (
-            self.warc_file is None
-            or self.warc_offset is None
-            or self.warc_length is None
-            or self.warc_record_id is None
-            or self.payload_digest is None
-        ):
-            return None
-        return CaptureRef(
-            self.warc_file,
-            self.warc_offset,
-            self.warc_length,
-            self.warc_record_id,
-            self.payload_digest,
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleURL:
-    """One URL an article is known by: ``canonical``, ``fetched`` or ``alias``."""
-
-    url: str
-    kind: str
-    first_seen: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
