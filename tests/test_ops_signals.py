@@ -23,6 +23,8 @@ ITEMS = "".join(
     f"<item><title>Story {i}</title><link>{{base}}/slow/{i}</link><guid>s{i}</guid></item>"
     for i in range(3)
 )
+pytestmark = pytest.mark.slow  # subprocess daemons and signals, like test_daemon
+
 FEED = f'<?xml version="1.0"?><rss version="2.0"><channel><title>w</title>{ITEMS}</channel></rss>'
 
 
@@ -164,6 +166,7 @@ def test_sighup_reloads_the_daemon_config_and_keeps_the_old_one_when_bad(
         proc.send_signal(signal.SIGTERM)
         _out, err = proc.communicate(timeout=15)
         other.httpd.shutdown()
+        other.httpd.server_close()
     assert proc.returncode == 0, err[-2000:]
     assert '"msg": "reloaded"' in err
     assert '"msg": "reload failed, keeping the running config"' in err and "sources[2]" in err
