@@ -36,7 +36,7 @@ def run(script: str, *args: str) -> str:
 
 
 def test_every_bench_script_has_a_smoke_run_here() -> None:
-    smoked = {"capture_size.py", "dedup.py", "extract.py", "poll.py", "search.py"}
+    smoked = {"capture_size.py", "dedup.py", "extract.py", "hostile.py", "poll.py", "search.py"}
     assert {p.name for p in BENCH.glob("*.py")} == smoked
 
 
@@ -93,3 +93,11 @@ def test_extract() -> None:
     out = run("extract.py", "--rounds", "1", "--n", "4")
     assert re.search(rf"all corpus pages\s+4\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}x", out), out
     assert "site-rule pages" in out
+
+
+def test_hostile() -> None:
+    # the peer is another src/ tree; this tree against itself is enough to see it run
+    out = run("hostile.py", "--peer", str(ROOT / "src"), "--only", "gzip300", "--limit", "120")
+    rows = re.findall(rf"^(this|peer)\tgzip300\t{NUMBER} s\t\d+ MB\t(.+)$", out, re.M)
+    assert [label for label, _ in rows] == ["this", "peer"], out
+    assert all("stopped past 15 MiB" in result for _, result in rows), out
