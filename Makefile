@@ -1,10 +1,13 @@
 # The two commands of the README: `make run` and `make test`. Both create .venv if needed.
+# `make test` runs the fast set (every test not marked slow); `make test-all`, or `make test`
+# with CI=true (as .ci/run does), runs everything, the crash, daemon, browser and bench tests too.
 PYTHON ?= python3
 VENV   ?= .venv
 CONFIG ?= config.toml
 BIN     = $(VENV)/bin
+FAST    = $(if $(filter true 1 yes,$(CI)),,-m "not slow")
 
-.PHONY: run test lint bench install clean
+.PHONY: run test test-all lint bench install clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "archiver needs Python 3.11+" or 0)'
@@ -25,6 +28,9 @@ run: $(VENV)/.installed
 	$(BIN)/archiver run --config $(CONFIG)
 
 test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(FAST)
+
+test-all: $(VENV)/.installed-test
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test

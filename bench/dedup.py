@@ -29,6 +29,7 @@ from pathlib import Path
 from archiver.dedup import canonical_url
 from archiver.models import Article
 from archiver.store import Store, article_row
+from archiver.timeutil import utcnow
 
 WORDS = 12_000
 
@@ -159,10 +160,10 @@ def main() -> None:
     # exact duplicates: an alias of the right story
     tp = fp = fn = 0
     for (article_id, result, _cluster, sid), (_, _, kind) in zip(outcome, stream, strict=True):
-        right = story_of_article.get(article_id) == sid
+        same_story = story_of_article.get(article_id) == sid
         if result == "alias":
-            tp += kind == "duplicate" and right
-            fp += not (kind == "duplicate" and right)
+            tp += int(kind == "duplicate" and same_story)
+            fp += int(not (kind == "duplicate" and same_story))
         elif kind == "duplicate":
             fn += 1
     exact = pr(tp, fp, fn)
@@ -178,7 +179,7 @@ def main() -> None:
     for (article_id, result, cluster, sid), (_, _, kind) in zip(outcome, stream, strict=True):
         if result == "new" and cluster != article_id:
             joins += 1
-            right += kind == "near" and cluster == first_cluster[sid]
+            right += int(kind == "near" and cluster == first_cluster[sid])
     near = pr(right, joins - right, counts["near"] - right)
 
     # the peer: URL-only dedup (a duplicate is a canonical URL seen before)
@@ -187,8 +188,8 @@ def main() -> None:
     for article, _, kind in stream:
         key = canonical_url(article.url)
         if kind == "duplicate":
-            url_tp += key in seen
-            url_fn += key not in seen
+            url_tp += int(key in seen)
+            url_fn += int(key not in seen)
         seen.add(key)
     url_exact = pr(url_tp, 0, url_fn)
 
@@ -196,7 +197,8 @@ def main() -> None:
     bare = Store(tmp / "bare.db")
     bare.migrate()
     rows = [
-        article_row(a, source="bench", fetched_url=a.url, seen_at=a.published) for a, _, _ in stream
+        article_row(a, source="bench", fetched_url=a.url, seen_at=a.published or utcnow())
+        for a, _, _ in stream
     ]
     t0 = time.perf_counter()
     for row in rows:

@@ -3,7 +3,7 @@
 Same pages, same process, same run: every corpus page, then the pages a site rule covers.
 Reads the real pages from ../shared/corpus at run time (nothing is copied into the repo).
 
-    .venv/bin/python bench/extract.py [--rounds 3]
+    .venv/bin/python bench/extract.py [--rounds 3] [--n PAGES]
 """
 
 from __future__ import annotations
@@ -55,11 +55,12 @@ def rate(run: Callable[[bytes, str], object], pages: list[tuple[bytes, str]], ro
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="best of N rounds per cell")
+    parser.add_argument("--n", type=int, help="only the first N corpus pages (default: all)")
     args = parser.parse_args()
     if not MANIFEST.exists():
         print(f"no corpus at {MANIFEST}", file=sys.stderr)
         return 1
-    pages = load()
+    pages = load()[: args.n]
     ruled = [(h, u) for h, u in pages if find_rule(builtin_rules(), u)]
     for html, url in pages[:3]:  # warm-up: imports, caches
         ours(html, url)

@@ -58,7 +58,7 @@ def serve(pages: list[bytes], port_out: Any) -> None:
             pass
 
         def do_GET(self) -> None:
-            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            base = f"http://127.0.0.1:{self.connection.getsockname()[1]}"
             if self.path == "/sitemap.xml":
                 urls = "".join(f"<url><loc>{base}/story/{i}</loc></url>" for i in range(len(pages)))
                 body = (
@@ -169,7 +169,7 @@ def main() -> int:
     while not port.value:
         time.sleep(0.05)
     base = f"http://127.0.0.1:{port.value}"
-    rows = []
+    rows: list[tuple[str, str, float, float | None, int, float]] = []
     try:
         startup, _, _ = archiver("--version")
         seconds, articles = bare(pages, base)
@@ -206,11 +206,11 @@ def main() -> int:
         " | main-process CPU ms/page |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    for name, workers, rate, wall_rate, n, cpu in rows:
+    for name, pool, rate, wall_rate, count, cpu in rows:
         wall_text = f"{wall_rate:.1f}" if wall_rate is not None else "-"
         print(
-            f"| {name} | {workers} | {rate:.1f} | {rate / reference:.2f}x | {wall_text} | {n}"
-            f" | {cpu / max(n, 1) * 1000:.0f} |"
+            f"| {name} | {pool} | {rate:.1f} | {rate / reference:.2f}x | {wall_text} | {count}"
+            f" | {cpu / max(count, 1) * 1000:.0f} |"
         )
     return 0
 

@@ -66,7 +66,7 @@ def serve(port_out: Any, stats: Any, generation: Any, items: int) -> None:
             pass
 
         def do_GET(self) -> None:
-            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            base = f"http://127.0.0.1:{self.connection.getsockname()[1]}"
             parts = self.path.strip("/").split("/")
             if parts[0] == "feed":
                 n = int(parts[1])

@@ -385,7 +385,7 @@ def queries(db: Path, runs: int) -> list[Timings]:
         ),
         ("title word", f"title:{vocab[0].lower()}", {}, (f'title : "{vocab[0].lower()}"',)),
     ]
-    results = []
+    results: list[tuple[str, list[float], list[float], list[float], list[float], int]] = []
     for label, text, kwargs, today_params in cases:
         filtered = "source" in kwargs
         new_plain, new_filtered = bare_sqls("articles_search")
@@ -405,7 +405,7 @@ def queries(db: Path, runs: int) -> list[Timings]:
         for _ in range(runs):  # interleaved, so all see the same cache and machine load
             for out, call in zip(timings, calls, strict=True):
                 out += measure(1, call)
-        results.append((label, *timings, hits))
+        results.append((label, timings[0], timings[1], timings[2], timings[3], hits))
     conn.close()
     return results
 

@@ -329,7 +329,8 @@ def zstd_bomb(size: int = 256 * MiB) -> bytes:
 @functools.cache
 def double_bomb(size: int = 64 * MiB) -> bytes:
     """gzip first, then brotli over it: sent as ``Content-Encoding: gzip, br``."""
-    return brotli.compress(gzip_bomb(size), quality=5)
+    out: bytes = brotli.compress(gzip_bomb(size), quality=5)
+    return out
 
 
 def closed_port() -> int:

@@ -24,7 +24,6 @@ from archiver.capture import (
     repair_tail,
     repair_tails,
 )
-from archiver.capture import writer as writer_module
 from archiver.errors import StoreError
 
 NAME = re.compile(r"^archiver-\d{8}T\d{6}Z-\d{5}\.warc\.gz$")
@@ -274,7 +273,7 @@ def test_failed_write_is_cut_off_and_next_write_works(
             raise OSError(28, "No space left on device")
         real_fsync(fd)
 
-    monkeypatch.setattr(writer_module.os, "fsync", failing_fsync)
+    monkeypatch.setattr("archiver.capture.writer.os.fsync", failing_fsync)
     with pytest.raises(StoreError, match="No space left"):
         write(writer, "https://example.com/b", page(2))
     after = write(writer, "https://example.com/c", page(3))

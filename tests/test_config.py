@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,7 +94,7 @@ def test_bad_intervals_name_the_key(value: object) -> None:
         ({"sorces": []}, r"sorces: unknown key \(did you mean 'sources'\?\)"),
     ],
 )
-def test_mistakes_are_one_line_naming_the_key(data: dict, message: str) -> None:
+def test_mistakes_are_one_line_naming_the_key(data: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message) as info:
         parse_config(data)
     assert "\n" not in str(info.value)

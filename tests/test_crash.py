@@ -58,7 +58,7 @@ def server() -> Iterator[str]:
             pass
 
         def do_GET(self) -> None:
-            base = f"http://127.0.0.1:{self.server.server_address[1]}"
+            base = f"http://127.0.0.1:{self.connection.getsockname()[1]}"
             if self.path == "/feed.xml":
                 body, kind = FEED.replace("{base}", base).encode(), "application/rss+xml"
             elif self.path.startswith("/news/"):
@@ -143,6 +143,8 @@ every = "1s"
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         reader.join(timeout=5)
+        assert proc.stderr is not None
+        proc.stderr.close()  # read to its end by the reader: closed here, not by the GC
         committed |= committed_urls(lines)
     assert committed, "the daemon never got to write before it was killed"
 

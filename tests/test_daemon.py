@@ -19,6 +19,8 @@ from archiver.config import parse_config
 from archiver.poll.daemon import Daemon
 from archiver.store import Store
 
+pytestmark = pytest.mark.slow  # subprocess daemons, signals, pauses: ~25 s
+
 EMPTY_FEED = b"""<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>Quiet wire</title><link>http://127.0.0.1/</link>
 <description>nothing new</description></channel></rss>"""
@@ -105,15 +107,31 @@ tick = "{tick}"
     return config
 
 
+_STARTED: list[subprocess.Popen[str]] = []
+
+
 def start(config: Path) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    return subprocess.Popen(
+    proc = subprocess.Popen(
         [sys.executable, "-m", "archiver", "run", "--config", str(config)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         env=env,
     )
+    _STARTED.append(proc)
+    return proc
+
+
+@pytest.fixture(autouse=True)
+def _reap() -> Iterator[None]:
+    """Every daemon a test started is stopped and its pipes closed, even when it failed."""
+    yield
+    while _STARTED:
+        proc = _STARTED.pop()
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()  # reads what is left and closes stdout and stderr
 
 
 def wait_for(predicate, timeout: float = 15.0) -> bool:  # type: ignore[no-untyped-def]
@@ -143,10 +161,10 @@ every = "1h"
     assert wait_for(lambda: server.count("/feed.xml") >= 1), proc.stderr
     t0 = time.monotonic()
     proc.send_signal(signum)
-    proc.wait(timeout=10)
+    _, stderr = proc.communicate(timeout=10)
     assert proc.returncode == 0
     assert time.monotonic() - t0 < 10
-    assert "stopped" in proc.stderr.read()  # type: ignore[union-attr]
+    assert "stopped" in stderr
 
 
 def test_sigterm_during_a_hanging_fetch(tmp_path: Path, server: FeedServer) -> None:
@@ -174,8 +192,8 @@ every = "1h"
     assert proc.returncode == 0 and time.monotonic() - t0 < 10
     with Store(tmp_path / "archive.db") as store:
         assert store.integrity_problems() == []
-        states = {r["name"]: r for r in store.sources_health()}
-    assert states["quiet"]["last_outcome"] == "ok"
+        states = {r.name: r for r in store.sources_health()}
+    assert states["quiet"].last_outcome == "ok"
     other.close()
 
 
@@ -232,10 +250,10 @@ def test_failing_source_is_counted_and_keeps_its_schedule(
         runner.join(timeout=10)
     assert not runner.is_alive()
     with Store(tmp_path / "a.db") as store:
-        states = {r["name"]: r for r in store.sources_health()}
-    assert states["broken"]["error_count"] >= 1
-    assert "500" in (states["broken"]["last_error"] or "")
-    assert states["quiet"]["error_count"] == 0 and states["quiet"]["polls"] >= 3
+        states = {r.name: r for r in store.sources_health()}
+    assert states["broken"].error_count >= 1
+    assert "500" in (states["broken"].last_error or "")
+    assert states["quiet"].error_count == 0 and states["quiet"].polls >= 3
 
 
 def test_tick_never_starts_a_second_poll_of_a_running_source(

@@ -122,6 +122,7 @@ def test_canonical_url_returns_garbage_stripped(garbage: str) -> None:
     assert canonical_url(f"  {garbage}  ") == garbage.strip()
 
 
+@pytest.mark.slow
 @given(st.text(), st.one_of(st.none(), st.text()))
 def test_canonical_url_never_raises(url: str, page_canonical: str | None) -> None:
     assert isinstance(canonical_url(url, page_canonical), str)

@@ -5,7 +5,6 @@ AP-style section page with 9 articles between them; `archiver poll`, `search`, `
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from click.testing import CliRunner
 from archiver.cli import main
 from archiver.store import Store
 
-from sitefixture import Site, serve_site
+from sitefixture import Site
 
 FIXTURES = Path(__file__).parent / "fixtures" / "site"
 FEED = "/rss/v2.xml"
@@ -32,12 +31,6 @@ ARTICLES = {
     "/article/vermont-maple-syrup-season-record-5b0e1d6c3f2a48e7a9d4c0b1e2f3a4b5": None,
     "/article/japan-lighthouse-keepers-museum-opens-0f1e2d3c4b5a69788796a5b4c3d2e1f0": None,
 }
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with serve_site(FIXTURES) as running:
-        yield running
 
 
 def write_config(tmp_path: Path, site: Site, extra: str = "") -> Path:
@@ -109,7 +102,7 @@ def test_poll_archives_all_nine_then_nothing_new(tmp_path: Path, site: Site) -> 
     assert code == 0, err
     with Store(tmp_path / "var" / "archive.db") as store:
         assert store.count_articles() == 9
-        outcomes = {r["name"]: r["last_outcome"] for r in store.sources_health()}
+        outcomes = {r.name: r.last_outcome for r in store.sources_health()}
     assert outcomes == {
         "tass-en": "not_modified",
         "reuters": "not_modified",

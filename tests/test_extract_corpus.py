@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ SCORER = SHARED / "tools" / "score_extraction.py"
 
 pytestmark = [
     pytest.mark.corpus,
+    pytest.mark.slow,
     pytest.mark.skipif(
         not (MANIFEST.exists() and SCORER.exists()), reason="../shared corpus or scorer is absent"
     ),
@@ -36,18 +38,19 @@ def scorer() -> ModuleType:
 
 
 @pytest.fixture(scope="module")
-def result() -> dict:
+def result() -> dict[str, Any]:
     tool = scorer()
     pages = tool.load(MANIFEST)
-    return tool.score(pages, tool.make_archiver())
+    scores: dict[str, Any] = tool.score(pages, tool.make_archiver())
+    return scores
 
 
-def test_no_errors(result: dict) -> None:
+def test_no_errors(result: dict[str, Any]) -> None:
     errors = [m for m in result["misses"] if "Error" in m]
     assert result["errors"] == 0, errors
 
 
 @pytest.mark.parametrize("metric", sorted(FLOORS))
-def test_score_floor(result: dict, metric: str) -> None:
+def test_score_floor(result: dict[str, Any], metric: str) -> None:
     value = result[metric].get("f1", result[metric].get("accuracy"))
     assert value >= FLOORS[metric], (metric, value, result["misses"])

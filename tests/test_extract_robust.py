@@ -39,6 +39,7 @@ def test_garbage_never_raises_anything_but_parse_error() -> None:
             extract(data, "https://example.org/x")
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_100000_nested_elements() -> None:
     data = "<html><body>" + "<div>" * 100_000 + "deep text" + "</div>" * 100_000 + "</body></html>"
@@ -49,6 +50,7 @@ def test_100000_nested_elements() -> None:
     assert "deep text" in article.body or article.body == ""
 
 
+@pytest.mark.slow
 @pytest.mark.timeout(60)
 def test_10_mb_text_node() -> None:
     big = "word " * 2_000_000

@@ -41,7 +41,7 @@ def test_only_files_not_closed_cleanly_are_read_at_start(
     with open(crashed[0], "ab") as handle:
         handle.write(b"\x1f\x8b\x08\x00torn")
     read: list[Path] = []
-    real = repair_module.members
+    real = repair_module.members  # type: ignore[attr-defined]
 
     def counting(path: Path):  # type: ignore[no-untyped-def]
         read.append(Path(path))

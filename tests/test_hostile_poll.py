@@ -117,7 +117,7 @@ def test_one_poll_with_three_hostile_sources(tmp_path: Path) -> None:
     assert peak_mb < calm_mb + 40, f"peak RSS {peak_mb:.0f} MB against {calm_mb:.0f} MB calm"
     assert peak_mb < 300, f"peak RSS {peak_mb:.0f} MB"
     with Store(tmp_path / "hostile" / "archive.db") as store:
-        health = {r["name"]: r for r in store.sources_health()}
+        health = {r.name: r for r in store.sources_health()}
         titles = {
             row[0]: row[1]
             for row in store.conn.execute("SELECT url, title FROM articles WHERE source='mixed'")
@@ -125,11 +125,11 @@ def test_one_poll_with_three_hostile_sources(tmp_path: Path) -> None:
         failed = {
             row[0] for row in store.conn.execute("SELECT url FROM failures WHERE source='mixed'")
         }
-    assert health["gzip"]["last_outcome"] == "failed"
-    assert health["gzip"]["last_error"].startswith("body larger than 15 MiB (decoded)")
-    assert health["attrs"]["last_outcome"] == "failed"
-    assert "attributes" in health["attrs"]["last_error"]
-    assert health["mixed"]["last_outcome"] == "ok"
+    assert health["gzip"].last_outcome == "failed"
+    assert str(health["gzip"].last_error).startswith("body larger than 15 MiB (decoded)")
+    assert health["attrs"].last_outcome == "failed"
+    assert "attributes" in str(health["attrs"].last_error)
+    assert health["mixed"].last_outcome == "ok"
     for n, path in enumerate(good, start=1):
         assert titles.get(mixed.url(path)) == f"Good story number {n}"
     assert titles.get(mixed.url("/control")) == "Control character story"

@@ -144,6 +144,7 @@ def test_truncated_gzip_gives_what_it_holds() -> None:
     assert listing.links[0].url == "https://example.com/a/0"
 
 
+@pytest.mark.slow
 def test_large_sitemap_keeps_every_url_in_order() -> None:
     count = 20_000
     urls = "".join(

@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from archiver.cli.render import (
     article_record,
@@ -13,10 +14,10 @@ from archiver.cli.render import (
     health_records,
     plain_table,
     poll_summary,
-    source_status,
 )
 from archiver.logs import escape, event, get_logger, setup_logging
-from archiver.models import Article, Dateline, PollReport
+from archiver.models import Article, Dateline, PollReport, SourceHealth
+from archiver.poll.health import source_status
 
 NOW = datetime(2024, 5, 16, 12, 0, tzinfo=UTC)
 
@@ -44,13 +45,17 @@ def test_text_log_line_escapes_titles() -> None:
     assert out.count("\n") == 1 and "\x1b" not in out and "\\x1b[2J" in out
 
 
+def status(fields: dict[str, Any], now: datetime) -> str:
+    return source_status(SourceHealth(**fields), now)
+
+
 def test_source_status_words() -> None:
-    base = {"name": "s", "kind": "feed", "url": "u", "enabled": 1, "every_s": 300}
-    assert source_status({**base, "last_outcome": None}, NOW) == "never polled"
-    assert source_status({**base, "last_outcome": "ok"}, NOW) == "ok"
-    assert source_status({**base, "last_outcome": "not_modified"}, NOW) == "not modified"
+    base: dict[str, Any] = {"name": "s", "kind": "feed", "url": "u", "enabled": 1, "every_s": 300}
+    assert status({**base, "last_outcome": None}, NOW) == "never polled"
+    assert status({**base, "last_outcome": "ok"}, NOW) == "ok"
+    assert status({**base, "last_outcome": "not_modified"}, NOW) == "not modified"
     assert (
-        source_status(
+        status(
             {
                 **base,
                 "last_outcome": "failed",
@@ -62,7 +67,7 @@ def test_source_status_words() -> None:
         == "failing"
     )
     assert (
-        source_status(
+        status(
             {
                 **base,
                 "last_outcome": "failed",
@@ -74,27 +79,25 @@ def test_source_status_words() -> None:
         == "backing off"
     )
     assert (
-        source_status(
-            {**base, "last_outcome": "blocked", "last_error": "robots.txt disallows /feed"}, NOW
-        )
+        status({**base, "last_outcome": "blocked", "last_error": "robots.txt disallows /feed"}, NOW)
         == "blocked by robots"
     )
-    assert source_status({**base, "enabled": 0}, NOW) == "disabled"
+    assert status({**base, "enabled": 0}, NOW) == "disabled"
 
 
 def test_health_records_have_the_contract_fields() -> None:
     rows = [
-        {
-            "name": "s",
-            "kind": "feed",
-            "url": "u",
-            "enabled": 1,
-            "last_outcome": "ok",
-            "polls": 4,
-            "not_modified": 3,
-            "articles": 7,
-            "error_count": 0,
-        }
+        SourceHealth(
+            name="s",
+            kind="feed",
+            url="u",
+            enabled=True,
+            last_outcome="ok",
+            polls=4,
+            not_modified=3,
+            articles=7,
+            error_count=0,
+        )
     ]
     record = health_records(rows, NOW)[0]
     assert set(record) >= {

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,8 +15,6 @@ from archiver.cli.hits import format_hits
 from archiver.errors import ArchiverError, QueryError
 from archiver.search import search
 from archiver.search.query import MAX_TERMS, parse_query
-
-from search_helpers import build_archive
 
 # ---------------------------------------------------------------- the language, as a table
 
@@ -130,11 +129,6 @@ def test_lone_surrogates_cannot_reach_sqlite() -> None:
 
 
 # ---------------------------------------------------------------- against a real archive
-
-
-@pytest.fixture(scope="module")
-def archive(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_archive(tmp_path_factory.mktemp("q") / "archive.db")
 
 
 def _run(archive: Path, text: str, *, raw: bool = False) -> str | None:
@@ -288,7 +282,7 @@ def test_300_hostile_strings_through_the_search_path(archive: Path) -> None:
 
 
 def test_words_phrases_and_exclusions_find_the_right_stories(archive: Path) -> None:
-    def urls(text: str, **kw: object) -> set[str]:
+    def urls(text: str, **kw: Any) -> set[str]:
         return {h.url.rsplit("/", 1)[-1] for h in search(archive, text, all_versions=True, **kw)}
 
     assert urls("satellite weather") == {"satellite-launch", "1400002"}

@@ -121,7 +121,12 @@ def test_another_scope_does_not_resume_a_run(tmp_path: Path, site: Site) -> None
     root = polled(tmp_path, site)
     stop = threading.Event()
     db = root / "archive.db"
-    rebuild(root, db, None, stop=stop, progress=lambda _b, done: done >= 3 and stop.set())
+
+    def progress(_bytes: int, done: int) -> None:
+        if done >= 3:
+            stop.set()
+
+    rebuild(root, db, None, stop=stop, progress=progress)
     other = rebuild(root, db, None, source="reuters")
     assert "resumed" not in other and other["unchanged"] >= 1
     resumed = rebuild(root, db, None)

@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from archiver.errors import FetchTimeout, HTTPStatusError
-from archiver.poll.schedule import describe_error, next_check
+from archiver.poll.schedule import next_check
 
 NOW = datetime(2026, 1, 30, 12, 0, tzinfo=UTC)
 EVERY = timedelta(minutes=5)
@@ -96,14 +95,3 @@ def test_an_interval_longer_than_a_day_is_kept_on_failure() -> None:
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError):
         next_check(now=datetime(2026, 1, 30, 12, 0), every=EVERY, ok=True, error_count=0)
-
-
-def test_describe_error() -> None:
-    assert describe_error(FetchTimeout("timed out: no complete answer within 30 s")) == (
-        "timed out: no complete answer within 30 s"
-    )
-    assert describe_error(HTTPStatusError("HTTP 503\nService   Unavailable", status=503)) == (
-        "HTTP 503 Service Unavailable"
-    )
-    assert describe_error(KeyError("x")) == "internal error: KeyError: 'x'"
-    assert len(describe_error(ValueError("y" * 1000))) <= 200

@@ -121,7 +121,7 @@ def test_canned_queries(served: tuple[str, Path]) -> None:
 def test_listens_on_loopback_only(served: tuple[str, Path]) -> None:
     base, _ = served
     port = int(base.rsplit(":", 1)[1])
-    addresses = {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None)}
+    addresses = {str(info[4][0]) for info in socket.getaddrinfo(socket.gethostname(), None)}
     outside = [a for a in addresses if not a.startswith("127.") and a != "::1"]
     for address in outside:
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
@@ -151,6 +151,7 @@ def test_serve_is_read_only(served: tuple[str, Path]) -> None:
     assert after == before
 
 
+@pytest.mark.slow
 def test_sees_new_articles_while_the_daemon_writes(tmp_path: Path) -> None:
     db = build_archive(tmp_path / "live.db")
     store = Store(db)
@@ -160,7 +161,7 @@ def test_sees_new_articles_while_the_daemon_writes(tmp_path: Path) -> None:
     def writer() -> None:
         i = 0
         while not stop.is_set():
-            store.add_article(
+            store.save_article(
                 Article(
                     url=f"https://live.test/{i}",
                     title=f"Zeppelin {i}",
@@ -199,6 +200,7 @@ def test_sees_new_articles_while_the_daemon_writes(tmp_path: Path) -> None:
     assert seen[-1] > seen[0]  # new commits visible (WAL read, not immutable)
 
 
+@pytest.mark.slow
 def test_serve_function_runs_datasette(tmp_path: Path) -> None:
     db = build_archive(tmp_path / "my archive.db")  # a space in the path, a name not "archive"
     port = free_port()

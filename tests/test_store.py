@@ -6,6 +6,7 @@ import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlite_utils
@@ -19,7 +20,7 @@ NOW = datetime(2024, 5, 16, 12, 0, tzinfo=UTC)
 
 
 def article(n: int, **kw: object) -> Article:
-    fields: dict = {
+    fields: dict[str, Any] = {
         "url": f"https://example.org/news/{n}",
         "title": f"Story {n}",
         "body": f"Body of story {n} about harbour cranes.",
@@ -28,20 +29,13 @@ def article(n: int, **kw: object) -> Article:
     return Article(**fields)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    s = Store(tmp_path / "a.db")
-    s.migrate()
-    return s
-
-
 def test_pragmas_wal_and_fts_visible_to_datasette(store: Store) -> None:
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
     assert store.conn.execute("PRAGMA busy_timeout").fetchone()[0] >= 5000
     db = sqlite_utils.Database(store.path)
     assert db["articles_search"].exists()  # the analyzed index, named in Datasette's metadata
-    assert not db["articles"].triggers  # the store fills the index, no trigger
+    assert not db.table("articles").triggers  # the store fills the index, no trigger
 
 
 def test_migrations_are_recorded_and_idempotent(store: Store) -> None:
@@ -57,10 +51,10 @@ def test_a_later_migration_applies_to_an_existing_archive(
     path = tmp_path / "old.db"
     with Store(path) as old:
         old.migrate()
-        old.add_article(article(1), source="s")
+        old.save_article(article(1), source="s")
 
     def add_notes(db: sqlite_utils.Database) -> None:
-        db["notes"].create({"id": int, "text": str}, pk="id")
+        db.table("notes").create({"id": int, "text": str}, pk="id")
 
     monkeypatch.setattr(
         "archiver.store.schema.MIGRATIONS", [*MIGRATIONS, (999, "notes", add_notes)]
@@ -72,12 +66,11 @@ def test_a_later_migration_applies_to_an_existing_archive(
 
 
 def test_one_row_per_url_and_last_seen_moves(store: Store) -> None:
-    first, created = store.add_article(article(1), source="s", seen_at=NOW)
-    again, created_again = store.add_article(
-        article(1), source="s", seen_at=NOW + timedelta(hours=1)
-    )
-    assert created and not created_again and first == again
-    row = store.get_article(first)
+    first = store.save_article(article(1), source="s", seen_at=NOW)
+    again = store.save_article(article(1), source="s", seen_at=NOW + timedelta(hours=1))
+    assert (first.outcome, again.outcome) == ("new", "unchanged")
+    assert first.article_id == again.article_id
+    row = store.get_article(first.article_id)
     assert row["first_seen"] == "2024-05-16T12:00:00+00:00"
     assert row["last_seen"] == "2024-05-16T13:00:00+00:00"
     assert store.count_articles() == 1
@@ -95,7 +88,7 @@ def test_fields_round_trip(store: Store) -> None:
         language="en",
         agency="TASS",
     )
-    article_id, _ = store.add_article(a, source="tass-en", fetched_url=a.url, seen_at=NOW)
+    article_id = store.save_article(a, source="tass-en", fetched_url=a.url, seen_at=NOW).article_id
     row = store.get_article(a.url)
     assert row["id"] == article_id
     assert row["authors"] == ["Anna Li", "Ivan Petrov"]
@@ -109,7 +102,7 @@ def test_fields_round_trip(store: Store) -> None:
 
 
 def test_fts_follows_inserts(store: Store) -> None:
-    store.add_article(article(3, body="Cormorants nest on the pier."), source="s")
+    store.save_article(article(3, body="Cormorants nest on the pier."), source="s")
     hits = store.conn.execute(  # no language given: the words are folded, not stemmed
         "SELECT rowid FROM articles_search WHERE articles_search MATCH 'cormorants'"
     ).fetchall()
@@ -168,9 +161,9 @@ def test_sources_sync_due_and_poll_state(store: Store) -> None:
     assert store.source_state("a").etag == '"v1"'
     # removed from config: disabled, history kept; a changed URL drops its validators
     store.sync_sources([SourceConfig(name="a", kind="feed", url="https://a.org/other")], NOW)
-    health = {r["name"]: r for r in store.sources_health()}
-    assert health["b"]["enabled"] == 0
-    assert health["a"]["etag"] is None and health["a"]["polls"] == 4
+    health = {r.name: r for r in store.sources_health()}
+    assert health["b"].enabled is False
+    assert health["a"].etag is None and health["a"].polls == 4
 
 
 def test_fetch_log_and_failures(store: Store) -> None:
@@ -200,7 +193,7 @@ def test_writers_in_threads_do_not_collide(store: Store) -> None:
     def write(offset: int) -> None:
         try:
             for i in range(40):
-                store.add_article(article(offset + i), source="t")
+                store.save_article(article(offset + i), source="t")
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
@@ -218,7 +211,7 @@ def test_second_process_writer_waits_instead_of_failing(store: Store) -> None:
     other.execute("BEGIN IMMEDIATE")
     released = threading.Timer(0.3, lambda: other.execute("COMMIT"))
     released.start()
-    store.add_article(article(9), source="s")  # waits on busy_timeout, then writes
+    store.save_article(article(9), source="s")  # waits on busy_timeout, then writes
     released.join()
     assert store.count_articles() == 1
 

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from archiver.capture import capture_files, iter_captures, read_capture
 from archiver.cli import main
 from archiver.store import Store
 
-from sitefixture import Site, serve_site
+from sitefixture import Site
 
 FIXTURES = Path(__file__).parent / "fixtures" / "site"
 SITEMAP = "/arc/outboundfeeds/news-sitemap/"
@@ -29,12 +27,6 @@ EDITED = (
     "apprenticeships from September. Several provinces have started paying part of "
     "the training costs"
 )
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with serve_site(FIXTURES) as running:
-        yield running
 
 
 def config_for(tmp_path: Path, site: Site, *, revisit: str = "[]", extra: str = "") -> Path:
@@ -148,7 +140,7 @@ url = "{site.url("/mirror.rss")}"
     with Store(tmp_path / "archive.db") as store:
         assert store.count_articles() == 3
         article = store.get_article(site.url(WINDMILL))
-        urls = {u["url"]: u["kind"] for u in store.article_urls(article["id"])}
+        urls = {u.url: u.kind for u in store.article_urls(article["id"])}
     # the page's canonical link points at the original: the mirror is kept as fetched
     assert urls[site.url(WINDMILL)] == "canonical"
     assert site.url(mirror) in urls
@@ -222,21 +214,11 @@ def test_every_revision_points_at_its_capture(tmp_path: Path, site: Site) -> Non
         revisions = store.revisions(article["id"])
     assert len(revisions) == 2
     for rev in revisions:
-        assert rev["warc_file"] and rev["warc_record_id"].startswith("<urn:uuid:")
-        assert "/" not in rev["warc_file"] and rev["warc_file"].endswith(".warc.gz")
-        from archiver.models import CaptureRef
-
-        body = read_capture(
-            tmp_path / "captures",
-            CaptureRef(
-                rev["warc_file"],
-                rev["warc_offset"],
-                rev["warc_length"],
-                rev["warc_record_id"],
-                rev["payload_digest"],
-            ),
-        ).body
-        assert (EDITED.encode() in body) == (rev["number"] == 2)
+        ref = rev.capture
+        assert ref is not None and ref.record_id.startswith("<urn:uuid:")
+        assert "/" not in ref.file and ref.file.endswith(".warc.gz")
+        body = read_capture(tmp_path / "captures", ref).body
+        assert (EDITED.encode() in body) == (rev.number == 2)
     # listings are captured too
     urls = {resp.url for _, resp in iter_captures(tmp_path / "captures")}
     assert site.url(SITEMAP) in urls

@@ -120,7 +120,7 @@ def test_ordered_keeps_the_order_and_stops_before_starting_more() -> None:
             started.append(n)
             return n
 
-        seen = []
+        seen: list[int] = []
         for n, _ in ordered(range(100), work, pool=pool, should_stop=lambda: len(seen) >= 5):
             seen.append(n)
         assert seen == list(range(len(seen))) and len(seen) <= 5 + pool.size + 1

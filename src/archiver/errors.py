@@ -16,7 +16,6 @@ to and carries on.
     │   └── RobotsDisallowed     robots.txt forbids the URL (or could not be read: 5xx)
     ├── ParseError           a listing or page could not be parsed
     │   ├── UnsafeXML            DTD/entity declarations in a feed or sitemap
-    │   ├── NotAnArticle         a section page, video-only page or soft-404
     │   └── ExtractTimeout       a page's extraction ran past its time budget
     ├── StoreError           the archive database could not be opened or written
     ├── QueryError           a search query that cannot be run (friendly message)
@@ -35,19 +34,17 @@ if TYPE_CHECKING:
 class ArchiverError(Exception):
     """Base of every error archiver expects and reports in one line."""
 
-    kind = "error"
-
     def __str__(self) -> str:  # one line, always
         text = super().__str__() or self.__class__.__name__
         return " ".join(text.split())
 
 
 class ConfigError(ArchiverError):
-    kind = "config"
+    """config.toml is missing, unreadable or wrong (the message names the key)."""
 
 
 class FetchError(ArchiverError):
-    kind = "fetch"
+    """An HTTP request did not give a usable body."""
 
     def __init__(self, message: str, *, url: str | None = None) -> None:
         super().__init__(message)
@@ -57,27 +54,27 @@ class FetchError(ArchiverError):
 
 
 class FetchTimeout(FetchError):
-    kind = "timeout"
+    """A connect/read timeout, or the request's wall-clock deadline passed."""
 
 
 class ConnectFailed(FetchError):
-    kind = "connection"
+    """Refused, reset, DNS failure, TLS error or broken HTTP."""
 
 
 class TooLarge(FetchError):
-    kind = "too_large"
+    """The decoded body passed the byte cap."""
 
 
 class PrivateAddress(FetchError):
-    kind = "private_address"
+    """The host is (or resolves to) a private or loopback address."""
 
 
 class BadRedirect(FetchError):
-    kind = "redirect"
+    """Too many hops, a loop, or a non-http(s) target."""
 
 
 class HTTPStatusError(FetchError):
-    kind = "http_status"
+    """A 4xx/5xx after retries (carries the status and Retry-After)."""
 
     def __init__(
         self,
@@ -96,23 +93,17 @@ class RobotsDisallowed(FetchError):
     """robots.txt forbids the URL; ``unreachable`` when it could not be read at all
     (5xx, timeout, no connection: RFC 9309 says disallow until it can be read)."""
 
-    kind = "robots"
-
     def __init__(self, message: str, *, url: str | None = None, unreachable: bool = False) -> None:
         super().__init__(message, url=url)
         self.unreachable = unreachable
 
 
 class ParseError(ArchiverError):
-    kind = "parse"
+    """A listing or page could not be parsed."""
 
 
 class UnsafeXML(ParseError):
-    kind = "unsafe_xml"
-
-
-class NotAnArticle(ParseError):
-    kind = "not_article"
+    """DTD or entity declarations in a feed or sitemap."""
 
 
 class ExtractTimeout(ParseError):
@@ -120,12 +111,12 @@ class ExtractTimeout(ParseError):
 
 
 class StoreError(ArchiverError):
-    kind = "store"
+    """The archive database could not be opened or written."""
 
 
 class QueryError(ArchiverError):
-    kind = "query"
+    """A search query that cannot be run (the message is friendly)."""
 
 
 class NotFound(ArchiverError):
-    kind = "not_found"
+    """``show`` of an article that is not in the archive."""

@@ -1,41 +1,63 @@
-"""One log line per unit of work: readable text on a terminal, JSON lines otherwise.
+"""One log line per unit of work, and the one terminal escaper every output path uses.
 
-The log goes to stderr, so whether it is text or JSON follows stderr (``--log-format``
+Log lines go to stderr, so whether they are text or JSON follows stderr (``--log-format``
 overrides it): ``archiver poll > out.txt`` still logs text on the terminal.
 
-Values from the web (titles, URLs, error texts) are escaped: a control character or an ANSI
-escape in a page never reaches the terminal or breaks a JSON line.
+Values from the web (titles, URLs, error texts) are untrusted: ``escape`` shows C0 and C1
+control characters (ESC among them, so no ANSI sequence survives), DEL, lone surrogates,
+line/paragraph separators and the bidi embeddings, overrides, isolates and marks as
+escapes (``\\x1b``, ``\\u202e``), so a page can neither drive the terminal nor make a line
+read as something it is not. ``archiver search``, ``show``, ``sources``, ``poll``, error
+lines and the text log all go through it; JSON log lines keep the data faithful and carry
+the same characters as JSON ``\\u`` escapes.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from typing import Any, TextIO
 
 LOGGER = "archiver"
-_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F] if c not in (0x09,)}
-_CONTROL.update({0x0A: "\\n", 0x0D: "\\r"})
-_C1 = {c: f"\\x{c:02x}" for c in range(0x80, 0xA0)}
-# bidi embeddings/overrides/isolates and marks: they make a terminal line lie about its text
-_BIDI = {
-    c: f"\\u{c:04x}"
-    for c in (0x61C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A))
-}
-# the same, DEL and C1 as JSON escapes (json.dumps already escapes C0)
-_JSON_UNSAFE = {c: f"\\u{c:04x}" for c in (0x7F, *range(0x80, 0xA0), *_BIDI)}
+# C0 but tab, DEL + C1, the Arabic letter mark, LRM/RLM, line/paragraph separators,
+# LRE/RLE/PDF/LRO/RLO, LRI/RLI/FSI/PDI, lone surrogates
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e"
+    "\u2066-\u2069\ud800-\udfff]"
+)
+# the same but C0 (json.dumps escapes C0 in strings; outside them a newline is layout)
+_JSON_UNSAFE = re.compile(
+    "[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+_NAMED = {"\n": "\\n", "\r": "\\r"}
+_LINE_BREAKING = re.compile("[\t\n\v\f\r]")
 
 
-def escape(text: object) -> str:
-    """``text`` with control characters (C0, DEL, C1, ANSI ESC) shown as escapes."""
-    return str(text).translate(_CONTROL).translate(_C1).translate(_BIDI)
+def _shown(match: re.Match[str]) -> str:
+    ch = match.group(0)
+    code = ord(ch)
+    return _NAMED.get(ch) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+
+def escape(text: object, *, oneline: bool = False) -> str:
+    """``text`` safe for a terminal (None is ""). ``oneline``: tabs and line breaks become
+    spaces and runs of whitespace one space first (table cells, search hits); otherwise a
+    newline shows as ``\\n`` and a tab stays a tab (log lines, an article's fields)."""
+    if text is None:
+        return ""
+    value = str(text)
+    if oneline:
+        value = _LINE_BREAKING.sub(" ", value)
+    value = _UNSAFE.sub(_shown, value)
+    return " ".join(value.split()) if oneline else value
 
 
 def safe_json(text: str) -> str:
-    """JSON text with DEL, C1 and bidi controls written as ``\\uXXXX`` (the same JSON value):
-    raw, they would drive or mislead the terminal the output lands on."""
-    return text.translate(_JSON_UNSAFE)
+    """JSON text with the characters ``escape`` hides written as ``\\uXXXX`` (the same JSON
+    value; json.dumps already escapes C0, and the rest only occur inside strings)."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 
 def get_logger() -> logging.Logger:
@@ -59,7 +81,7 @@ class JsonFormatter(logging.Formatter):
         data.update(getattr(record, "fields", {}) or {})
         if record.exc_info:
             data["exc"] = self.formatException(record.exc_info)
-        return json.dumps(data, ensure_ascii=False, default=str)
+        return safe_json(json.dumps(data, ensure_ascii=False, default=str))
 
 
 class TextFormatter(logging.Formatter):

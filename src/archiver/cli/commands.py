@@ -3,6 +3,7 @@ function and format its result. Errors are one line on stderr and a non-zero exi
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import sys
@@ -13,8 +14,9 @@ from typing import Any, TypeVar
 import click
 
 from archiver.config import Config, load_config
-from archiver.errors import ArchiverError
+from archiver.errors import ArchiverError, NotFound
 from archiver.logs import escape, setup_logging
+from archiver.models import SourceHealth
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_ERROR = 2
@@ -39,7 +41,7 @@ def friendly(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except ArchiverError as exc:
-            _fail(str(exc), EXIT_NOT_FOUND if exc.kind == "not_found" else EXIT_ERROR)
+            _fail(str(exc), EXIT_NOT_FOUND if isinstance(exc, NotFound) else EXIT_ERROR)
         except OSError as exc:  # a folder that cannot be written, a disk that is full
             where = f"{exc.filename}: " if exc.filename else ""
             _fail(f"{where}{exc.strerror or exc}")
@@ -342,19 +344,20 @@ def show(key: str, revisions: bool, diff: bool, fmt: str, config_path: str | Non
         click.echo(revisions_text(record, diff=diff))
 
 
-def _with_config(rows: list[dict[str, Any]], config: Config) -> list[dict[str, Any]]:
+def _with_config(rows: list[SourceHealth], config: Config) -> list[SourceHealth]:
     """The archive's source rows as the config has them now (what a sync would write):
     sources not polled yet are there, sources dropped from the config are disabled."""
-    by_name = {r["name"]: dict(r) for r in rows}
+    by_name = {r.name: r for r in rows}
     out = []
     for s in config.sources:
-        row = by_name.pop(s.name, {"name": s.name, "articles": 0})
-        row.update(kind=s.kind, url=s.url, every_s=s.every.total_seconds(), enabled=s.enabled)
-        out.append(row)
-    for row in by_name.values():
-        row["enabled"] = 0
-        out.append(row)
-    return sorted(out, key=lambda r: (not r.get("enabled"), r["name"]))
+        known = by_name.pop(s.name, None) or SourceHealth(name=s.name, kind=s.kind, url=s.url)
+        out.append(
+            dataclasses.replace(
+                known, kind=s.kind, url=s.url, every_s=s.every.total_seconds(), enabled=s.enabled
+            )
+        )
+    out += [dataclasses.replace(r, enabled=False) for r in by_name.values()]
+    return sorted(out, key=lambda r: (not r.enabled, r.name))
 
 
 def _require_archive(path: Path) -> None:
@@ -377,7 +380,7 @@ def sources(fmt: str, config_path: str | None) -> None:
 
     config = _config(config_path, with_rules=False)
     now = utcnow()
-    rows: list[dict[str, Any]] = []
+    rows: list[SourceHealth] = []
     holders: dict[str, str] = {}
     if config.archive.path.exists():  # read-only: nothing is created, migrated or synced
         with Store(config.archive.path, readonly=True) as store:

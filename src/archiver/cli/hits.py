@@ -1,10 +1,10 @@
 """Formatting search results: a readable table for terminals, JSON and CSV for programs.
 
 Text from the archive is untrusted (pages from the open web): control characters, ANSI
-escapes and bidi overrides in titles or snippets are shown escaped (``\\x1b``), never sent
-to the terminal; newlines and tabs become spaces. JSON keeps the data faithful (json.dumps
-escapes control characters itself); its field names are stable: id, url, source, title,
-published, snippet, plus language, cluster_id, rank.
+escapes and bidi overrides in titles or snippets are shown escaped (``\\x1b``) by the one
+terminal escaper, ``archiver.logs.escape``; newlines and tabs become spaces. JSON keeps the
+data faithful (json.dumps escapes control characters itself); its field names are stable:
+id, url, source, title, published, snippet, plus language, cluster_id, rank.
 """
 
 from __future__ import annotations
@@ -12,12 +12,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import unicodedata
 from collections.abc import Sequence
 from datetime import UTC
 
 from archiver.errors import QueryError
-from archiver.logs import safe_json
+from archiver.logs import escape, safe_json
 from archiver.models import SearchHit
 from archiver.search import HL_END, HL_START
 
@@ -28,24 +27,11 @@ _HL_ON = "\x1b[1;33m"  # bold yellow
 _HL_OFF = "\x1b[0m"
 _DIM = "\x1b[2m"
 _BOLD = "\x1b[1m"
-# bidi embeddings/overrides/isolates and marks: can make a terminal line lie about its text
-_BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
 def escape_text(text: str | None) -> str:
-    """Safe for a terminal: whitespace runs -> one space, other control characters escaped."""
-    if not text:
-        return ""
-    out: list[str] = []
-    for ch in text:
-        if ch in "\n\r\t\v\f":
-            out.append(" ")
-        elif ch in _BIDI or unicodedata.category(ch) in ("Cc", "Cs"):
-            code = ord(ch)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
-        else:
-            out.append(ch)
-    return " ".join("".join(out).split())
+    """A cell or snippet for a terminal: ``logs.escape`` in its one-line form."""
+    return escape(text, oneline=True)
 
 
 def plain_snippet(snippet: str) -> str:

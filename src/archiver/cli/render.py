@@ -1,6 +1,7 @@
 """Turning results into what the CLI prints: tables, readable text, JSON, CSV.
 
-Everything that came from the web is escaped before it reaches a terminal.
+Everything that came from the web goes through ``logs.escape`` before it reaches a terminal
+(table cells in its one-line form).
 """
 
 from __future__ import annotations
@@ -9,65 +10,33 @@ import dataclasses
 import json
 import textwrap
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from archiver.logs import escape, safe_json
-from archiver.models import Article, PollReport
+from archiver.models import Article, PollReport, SourceHealth
+from archiver.poll.health import source_status
 from archiver.timeutil import from_iso
 
-STATUS_WORDS = {
-    "ok": "ok",
-    "not_modified": "not modified",
-    "failed": "failing",
-    "blocked": "blocked",
-}
 
-
-def source_status(row: dict[str, Any], now: datetime) -> str:
-    """One word or two for a source's health, from its row in ``sources``."""
-    if not row.get("enabled", 1):
-        return "disabled"
-    outcome = row.get("last_outcome")
-    if outcome is None:
-        return "never polled"
-    if outcome in ("failed", "blocked"):
-        error = (row.get("last_error") or "").lower()
-        if outcome == "blocked" and "robots" in error:
-            return "blocked by robots"
-        if outcome == "blocked":
-            return "blocked"
-        next_check = from_iso(row.get("next_check"))
-        every = timedelta(seconds=row.get("every_s") or 0)
-        if (row.get("error_count") or 0) > 1 and next_check and next_check - now > every:
-            return "backing off"
-        return "failing"
-    return str(STATUS_WORDS.get(outcome, outcome))
-
-
-def health_records(rows: Sequence[dict[str, Any]], now: datetime) -> list[dict[str, Any]]:
-    """``sources`` rows as the stable JSON records of ``archiver sources``."""
-    records = []
-    for row in rows:
-        polls = row.get("polls") or 0
-        records.append(
-            {
-                "name": row["name"],
-                "kind": row["kind"],
-                "url": row["url"],
-                "status": source_status(row, now),
-                "last_polled": row.get("last_polled"),
-                "next_check": row.get("next_check"),
-                "error_count": row.get("error_count") or 0,
-                "last_error": row.get("last_error"),
-                "articles": row.get("articles") or 0,
-                "polls": polls,
-                "not_modified_share": (
-                    round((row.get("not_modified") or 0) / polls, 3) if polls else None
-                ),
-            }
-        )
-    return records
+def health_records(rows: Sequence[SourceHealth], now: datetime) -> list[dict[str, Any]]:
+    """Each source's health as the stable JSON records of ``archiver sources``."""
+    return [
+        {
+            "name": h.name,
+            "kind": h.kind,
+            "url": h.url,
+            "status": source_status(h, now),
+            "last_polled": h.last_polled,
+            "next_check": h.next_check,
+            "error_count": h.error_count,
+            "last_error": h.last_error,
+            "articles": h.articles,
+            "polls": h.polls,
+            "not_modified_share": round(h.not_modified / h.polls, 3) if h.polls else None,
+        }
+        for h in rows
+    ]
 
 
 def _short_time(text: str | None, now: datetime) -> str:
@@ -95,7 +64,7 @@ def sources_table(records: Sequence[dict[str, Any]], now: datetime) -> list[list
         share = r["not_modified_share"]
         rows.append(
             [
-                escape(r["name"]),
+                escape(r["name"], oneline=True),
                 r["kind"],
                 r["status"],
                 _short_time(r["last_polled"], now),
@@ -103,8 +72,8 @@ def sources_table(records: Sequence[dict[str, Any]], now: datetime) -> list[list
                 str(r["error_count"]),
                 str(r["articles"]),
                 "-" if share is None else f"{share:.0%}",
-                *([escape(r.get("polled_by") or "-")] if held else []),
-                escape(r["last_error"] or "")[:80],
+                *([escape(r.get("polled_by") or "-", oneline=True)] if held else []),
+                escape(r["last_error"], oneline=True)[:80],
             ]
         )
     return rows
@@ -122,6 +91,8 @@ def plain_table(rows: Sequence[Sequence[str]]) -> str:
 def _json_default(value: object) -> object:
     if isinstance(value, datetime):
         return value.isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)  # the read side's values, as their fields
     raise TypeError(type(value).__name__)
 
 
@@ -194,14 +165,14 @@ def poll_summary(reports: Sequence[PollReport]) -> list[list[str]]:
     for r in reports:
         rows.append(
             [
-                escape(r.source),
+                escape(r.source, oneline=True),
                 r.outcome.replace("_", " "),
                 str(r.new),
                 str(r.seen),
                 str(r.skipped),
                 str(r.failed),
                 str(r.ms),
-                escape(r.error or "")[:80],
+                escape(r.error, oneline=True)[:80],
             ]
         )
     return rows

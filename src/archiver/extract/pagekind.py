@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 from archiver.extract import jsonld
 from archiver.extract.metadata import PageMeta
+from archiver.models import PageKind
 
 _NOT_FOUND = re.compile(
     r"\b(?:404|page not found|not found|page (?:does not|doesn't) exist|no longer available|"
@@ -23,7 +24,7 @@ _SECTION_PATH = re.compile(r"^/?(?:[a-z-]++/?){0,2}$")
 
 def page_kind(
     meta: PageMeta, h1: str, url: str, title: str | None, body_words: int, published: bool
-) -> str:
+) -> PageKind:
     """ "article", "not_found", "video" or "section" (``h1``: the page's first <h1> text)."""
     heads = " ".join(x for x in (title, h1, meta.head_title) if x)
     if body_words < 150 and _NOT_FOUND.search(heads[:300]):

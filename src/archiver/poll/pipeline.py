@@ -32,7 +32,16 @@ from archiver.fetch import Fetcher
 from archiver.fetch.headers import charset
 from archiver.listings import parse_listing
 from archiver.logs import event, get_logger
-from archiver.models import Article, Fetched, Link, Listing, PollReport, RequestRecord
+from archiver.models import (
+    Article,
+    ArticleOutcome,
+    Fetched,
+    Link,
+    Listing,
+    PollOutcome,
+    PollReport,
+    RequestRecord,
+)
 from archiver.poll.schedule import next_check
 from archiver.poll.workers import ExtractPool, ordered
 from archiver.store import LinkState, LinkUpdate, SourceState, Store
@@ -65,7 +74,7 @@ class PollContext:
     extractor: ExtractPool | None = None
 
 
-def _outcome_of(exc: BaseException) -> str:
+def _outcome_of(exc: BaseException) -> PollOutcome:
     """Blocked when the site or the config forbids the fetch; "failed" when it broke
     (a robots.txt that cannot be read means the host is failing, not that it said no)."""
     if isinstance(exc, RobotsDisallowed):
@@ -451,18 +460,21 @@ def fetch_page(
 
 def archive_link(
     link: Link, source: SourceConfig, ctx: PollContext, update: LinkUpdate | None = None
-) -> tuple[str, str | None]:
+) -> tuple[ArticleOutcome, str | None]:
     """Fetch, capture, extract and store one article page; returns the outcome
     ("new" | "revision" | "unchanged" | "alias" | "skipped" | "gone" | "failed") and an
     error. "gone": a revisit found the archived story removed from its site."""
     return file_page(fetch_page(link, source, ctx, update), source, ctx)
 
 
-def file_page(page: Page, source: SourceConfig, ctx: PollContext) -> tuple[str, str | None]:
+def file_page(
+    page: Page, source: SourceConfig, ctx: PollContext
+) -> tuple[ArticleOutcome, str | None]:
     """Store what ``fetch_page`` got (one transaction), or record its failure; log it."""
     store = ctx.store
     update, article, fetched = page.update, page.article, page.fetched
-    outcome, error, url = "failed", page.error, page.link.url
+    outcome: ArticleOutcome = "failed"
+    error, url = page.error, page.link.url
     link_key = canonical_url(page.link.url)
     try:
         if article is None or fetched is None:
@@ -518,7 +530,7 @@ def file_page(page: Page, source: SourceConfig, ctx: PollContext) -> tuple[str, 
 def _report(
     ctx: PollContext,
     source: SourceConfig,
-    outcome: str,
+    outcome: PollOutcome,
     t0: float,
     *,
     error: str | None = None,

@@ -5,8 +5,6 @@
 * failure number n in a row: ``every * 2**(n-1)`` with ±10 % jitter, capped at 24 h (or at
   ``every`` when the interval itself is longer than a day); a success resets the count;
 * never earlier than a Retry-After the server gave (itself capped at 24 h from now).
-
-Also ``describe_error``: an exception as the short words the sources table shows.
 """
 
 from __future__ import annotations
@@ -14,11 +12,8 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
-from archiver.errors import ArchiverError
-
 MAX_DELAY = timedelta(hours=24)
 JITTER = 0.1
-_MAX_WORDS = 200
 
 
 def next_check(
@@ -54,15 +49,3 @@ def next_check(
             raise ValueError("retry_after must be timezone-aware")
         due = max(due, min(retry_after, now + MAX_DELAY))
     return due
-
-
-def describe_error(exc: BaseException) -> str:
-    """One short line for the sources table and the logs: our own errors speak for
-    themselves; anything else is an internal error, named with its type."""
-    if isinstance(exc, ArchiverError):
-        text = str(exc)
-    else:
-        detail = " ".join(str(exc).split())
-        name = type(exc).__name__
-        text = f"internal error: {name}: {detail}" if detail else f"internal error: {name}"
-    return text if len(text) <= _MAX_WORDS else text[: _MAX_WORDS - 3] + "..."

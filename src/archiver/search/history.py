@@ -6,6 +6,7 @@ import difflib
 from typing import Any
 
 from archiver.logs import escape
+from archiver.models import ArticleURL, Revision
 from archiver.store import Store
 
 DIFF_FIELDS = ("title", "lead", "body")
@@ -21,19 +22,19 @@ def attach_revisions(store: Store, record: dict[str, Any], *, diff: bool = False
     return out
 
 
-def diff_text(old: dict[str, Any], new: dict[str, Any]) -> str:
+def diff_text(old: Revision, new: Revision) -> str:
     """A unified diff of title, lead and body, one paragraph a line."""
     lines: list[str] = []
     for name in DIFF_FIELDS:
-        before = _lines(old.get(name))
-        after = _lines(new.get(name))
+        before = _lines(getattr(old, name))
+        after = _lines(getattr(new, name))
         if before == after:
             continue
         lines += difflib.unified_diff(
             before,
             after,
-            fromfile=f"{name} (revision {old['number']}, {old['seen_at']})",
-            tofile=f"{name} (revision {new['number']}, {new['seen_at']})",
+            fromfile=f"{name} (revision {old.number}, {old.seen_at})",
+            tofile=f"{name} (revision {new.number}, {new.seen_at})",
             lineterm="",
             n=1,
         )
@@ -46,13 +47,15 @@ def _lines(text: object) -> list[str]:
 
 def revisions_text(record: dict[str, Any], *, diff: bool = False) -> str:
     """The revision list (and the diff) as readable text, after the article itself."""
-    lines = ["", f"[revisions: {len(record.get('revisions') or [])}]"]
-    for rev in record.get("revisions") or []:
-        changed = ", ".join(rev.get("changed") or []) or "first version"
-        where = f"  capture {rev['warc_file']}@{rev['warc_offset']}" if rev.get("warc_file") else ""
-        lines.append(f"  {rev['number']:>3}  {rev['seen_at']}  {changed}{where}")
-    if len(record.get("urls") or []) > 1:
-        lines += ["", "[urls]", *(f"  {u['kind']:<9} {escape(u['url'])}" for u in record["urls"])]
+    revisions: list[Revision] = record.get("revisions") or []
+    urls: list[ArticleURL] = record.get("urls") or []
+    lines = ["", f"[revisions: {len(revisions)}]"]
+    for rev in revisions:
+        changed = ", ".join(rev.changed) or "first version"
+        where = f"  capture {rev.warc_file}@{rev.warc_offset}" if rev.warc_file else ""
+        lines.append(f"  {rev.number:>3}  {rev.seen_at}  {changed}{where}")
+    if len(urls) > 1:
+        lines += ["", "[urls]", *(f"  {u.kind:<9} {escape(u.url)}" for u in urls)]
     if diff:
         diff_lines = (record.get("diff") or "(no change)").splitlines()
         lines += ["", "[diff: first → latest]", *(escape(line) for line in diff_lines)]

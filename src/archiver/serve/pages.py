@@ -20,7 +20,7 @@ from archiver.cli.render import health_records
 from archiver.errors import StoreError
 from archiver.extract.decode import decode_html
 from archiver.fetch.headers import charset as header_charset
-from archiver.models import CaptureRef
+from archiver.models import CaptureRef, SourceHealth
 from archiver.search import count, parse_when, search
 from archiver.serve.reading import (
     changed,
@@ -226,7 +226,7 @@ def sources_page(db_path: Path, now: datetime) -> list[dict[str, Any]]:
         )
         log = _has_table(conn, "fetches")
         last_ok = {row["name"]: _last_success(conn, row["name"]) if log else None for row in rows}
-    records = health_records(rows, now)
+    records = health_records([SourceHealth.from_row(r) for r in rows], now)
     for record in records:
         record["last_success"] = last_ok.get(record["name"])
         record["last_success_text"] = readable_time(record["last_success"]) or "never"

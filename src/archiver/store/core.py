@@ -29,7 +29,15 @@ from archiver.config import SourceConfig
 from archiver.dedup import DEFAULT_MAX_DISTANCE, canonical_url, story_keys
 from archiver.dedup.filing import StoryKeys
 from archiver.errors import NotFound, StoreError
-from archiver.models import Article, CaptureRef, RequestRecord
+from archiver.models import (
+    Article,
+    ArticleURL,
+    CaptureRef,
+    PollOutcome,
+    RequestRecord,
+    Revision,
+    SourceHealth,
+)
 from archiver.store import schema, searchindex
 from archiver.store.versions import (
     LinkState,
@@ -338,7 +346,7 @@ class Store:
         self,
         name: str,
         *,
-        outcome: str,
+        outcome: PollOutcome,
         polled_at: datetime,
         next_check: datetime,
         error: str | None = None,
@@ -385,12 +393,13 @@ class Store:
                 ),
             )
 
-    def sources_health(self) -> list[dict[str, Any]]:
+    def sources_health(self) -> list[SourceHealth]:
+        """Every source the archive knows, enabled ones first, by name."""
         rows = self.conn.execute(
             """SELECT s.*, (SELECT count(*) FROM articles a WHERE a.source = s.name) AS articles
                FROM sources s ORDER BY s.enabled DESC, s.name"""
         )
-        return [dict(r) for r in rows]
+        return [SourceHealth.from_row(r) for r in rows]
 
     # ---- fetch log and failures
 
@@ -484,18 +493,6 @@ class Store:
             )
         return saved
 
-    def add_article(
-        self,
-        article: Article,
-        *,
-        source: str | None,
-        fetched_url: str | None = None,
-        seen_at: datetime | None = None,
-    ) -> tuple[int, bool]:
-        """``save_article`` for callers that only need (id, created)."""
-        saved = self.save_article(article, source=source, fetched_url=fetched_url, seen_at=seen_at)
-        return saved.article_id, saved.outcome == "new"
-
     def remember_link(self, link: LinkUpdate, *, source: str, seen_at: datetime) -> None:
         """Move a listing entry's revisit ladder on after a fetch that filed nothing."""
         with self.transaction() as conn:
@@ -558,11 +555,20 @@ class Store:
             file=row[0], offset=row[1], length=row[2], record_id=row[3], payload_digest=row[4]
         )
 
-    def revisions(self, article_id: int) -> list[dict[str, Any]]:
-        return revisions_of(self.conn, article_id)
+    def revisions(self, article_id: int) -> list[Revision]:
+        """Every version of an article, the first one first."""
+        names = [f.name for f in dataclasses.fields(Revision)]
+        out = []
+        for row in revisions_of(self.conn, article_id):
+            values: dict[str, Any] = {n: row.get(n) for n in names}
+            out.append(Revision(**{**values, "changed": tuple(row["changed"])}))
+        return out
 
-    def article_urls(self, article_id: int) -> list[dict[str, Any]]:
-        return urls_of(self.conn, article_id)
+    def article_urls(self, article_id: int) -> list[ArticleURL]:
+        """Every URL of an article, oldest first."""
+        return [
+            ArticleURL(r["url"], r["kind"], r["first_seen"]) for r in urls_of(self.conn, article_id)
+        ]
 
     def capture_roles(self) -> dict[str, tuple[int, bool]]:
         """record id -> (article id, is the article's latest revision), for re-extraction."""

@@ -1,0 +1,103 @@
+"""Every benchmark in bench/ runs at a tiny size and prints its figures next to its peer's.
+
+Only that they run and report: the figures themselves are measured by ``make bench`` on a
+quiet machine, never asserted here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH = ROOT / "bench"
+CORPUS = ROOT.parent / "shared" / "corpus" / "manifest.jsonl"
+NUMBER = r"[\d.]+"
+
+
+def run(script: str, *args: str) -> str:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), *sys.path])}
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout
+
+
+def test_every_bench_script_has_a_smoke_run_here() -> None:
+    smoked = {"capture_size.py", "dedup.py", "extract.py", "hostile.py", "poll.py", "search.py"}
+    assert {p.name for p in BENCH.glob("*.py")} == smoked
+
+
+def test_capture_size() -> None:
+    figures = json.loads(run("capture_size.py", "--articles", "10", "--revisits", "1"))
+    synthetic = figures["synthetic"]
+    assert synthetic["articles"] == 10 and synthetic["fetches"] == 20
+    assert synthetic["full_records"] + synthetic["revisit_records"] == 20
+    assert 0 < synthetic["ratio_warc_to_all_fetched_html"] < 1
+
+
+@pytest.mark.slow
+def test_dedup() -> None:
+    out = run("dedup.py", "--n", "200")
+    for row in (
+        "archiver: exact duplicates -> alias",
+        "archiver: near-duplicates -> story cluster",
+        "peer: URL-only dedup, exact duplicates",
+    ):
+        assert re.search(rf"{re.escape(row)}\s+{NUMBER}\s+{NUMBER}", out), (row, out)
+    assert re.search(r"archiver: dedup \+ store \(save_article\)\s+\d+", out), out
+    assert re.search(r"bare: INSERT \+ FTS triggers, same schema\s+\d+", out), out
+
+
+@pytest.mark.slow
+def test_search() -> None:
+    out = run("search.py", "--n", "200", "--runs", "2")
+    assert re.search(r"load: 200 articles at \d+ articles/s", out), out
+    for query in ("common word", "rare word", "phrase", "title word"):
+        assert re.search(rf"^{query}.*x\s*$", out, re.M), (query, out)
+
+
+@pytest.mark.slow
+def test_poll() -> None:
+    out = run("poll.py", "--sources", "4", "--items", "2", "--rounds", "2")
+    rows = re.findall(
+        r"^(archiver|bare \S+)\s+(first|steady 1)\s+(\d+)\s+(\d+).*\s(\d+)\s+\d+MB$", out, re.M
+    )
+    assert {(name.split()[0], label) for name, label, *_ in rows} == {
+        ("archiver", "first"),
+        ("archiver", "steady 1"),
+        ("bare", "first"),
+        ("bare", "steady 1"),
+    }, out
+    # the first round: both pollers fetch 4 feeds and 8 stories and archive all 8
+    firsts = [(int(requests), int(new)) for _, label, requests, _, new in rows if label == "first"]
+    assert firsts == [(12, 8), (12, 8)], out
+
+
+@pytest.mark.slow
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus is absent")
+def test_extract() -> None:
+    out = run("extract.py", "--rounds", "1", "--n", "4")
+    assert re.search(rf"all corpus pages\s+4\s+{NUMBER}\s+{NUMBER}\s+{NUMBER}x", out), out
+    assert "site-rule pages" in out
+
+
+def test_hostile() -> None:
+    # the peer is another src/ tree; this tree against itself is enough to see it run
+    out = run("hostile.py", "--peer", str(ROOT / "src"), "--only", "gzip300", "--limit", "120")
+    rows = re.findall(rf"^(this|peer)\tgzip300\t{NUMBER} s\t\d+ MB\t(.+)$", out, re.M)
+    assert [label for label, _ in rows] == ["this", "peer"], out
+    assert all("stopped past 15 MiB" in result for _, result in rows), out
