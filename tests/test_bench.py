@@ -37,6 +37,7 @@ def run(script: str, *args: str) -> str:
 
 def test_every_bench_script_has_a_smoke_run_here() -> None:
     smoked = {"capture_size.py", "dedup.py", "extract.py", "hostile.py", "poll.py", "search.py"}
+    smoked |= {"footprint.py", "ingest.py", "serve.py"}
     assert {p.name for p in BENCH.glob("*.py")} == smoked
 
 
@@ -101,3 +102,27 @@ def test_hostile() -> None:
     rows = re.findall(rf"^(this|peer)\tgzip300\t{NUMBER} s\t\d+ MB\t(.+)$", out, re.M)
     assert [label for label, _ in rows] == ["this", "peer"], out
     assert all("stopped past 15 MiB" in result for _, result in rows), out
+
+
+@pytest.mark.slow
+def test_serve() -> None:
+    out = run("serve.py", "--n", "200", "--runs", "2")
+    assert re.search(rf"^landing view\s+{NUMBER}\s+{NUMBER}\s+Datasette table", out, re.M), out
+    assert len(re.findall(r"Datasette \?_search", out)) == 4, out
+
+
+@pytest.mark.slow
+def test_footprint() -> None:
+    # this tree against itself; the figures are measured by make bench
+    out = run("footprint.py", "--seconds", "3", "--src", str(ROOT / "src"))
+    assert re.search(rf"^\| {re.escape(str(ROOT / 'src'))} \| {NUMBER} MB \|", out, re.M), out
+
+
+@pytest.mark.slow
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus is absent")
+def test_ingest() -> None:
+    out = run("ingest.py", "--workers", "0")
+    assert re.search(rf"^\| bare extract\(\) \| - \| {NUMBER} \| 1\.00x", out, re.M), out
+    assert re.search(r"^\| archiver poll \| 0 \|", out, re.M), out
+    assert re.search(r"^\| archiver reextract \| 0 \|", out, re.M), out
