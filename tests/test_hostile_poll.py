@@ -104,8 +104,8 @@ def test_one_poll_with_three_hostile_sources(tmp_path: Path) -> None:
         )
         sources = {"gzip": gzip_server, "attrs": attrs_server, "mixed": mixed}
         done, elapsed, peak_mb = _poll(tmp_path / "hostile", sources)
-        # the peer in the same run: the same good stories alone (extract's own models
-        # are most of a poll's memory, so the hostile sources are judged against it)
+        # the peer in the same run: the same good stories alone (the extraction workers,
+        # separate processes with the extractor's models, are not in the poll's figure)
         calm = Server({"/feed.xml": ok(_feed(mixed.url(""), good), headers=RSS)})
         with calm:
             _, _, calm_mb = _poll(tmp_path / "calm", {"calm": calm})
@@ -115,7 +115,7 @@ def test_one_poll_with_three_hostile_sources(tmp_path: Path) -> None:
     assert "Traceback" not in done.stderr
     assert elapsed < 90, f"poll took {elapsed:.1f} s"
     assert peak_mb < calm_mb + 40, f"peak RSS {peak_mb:.0f} MB against {calm_mb:.0f} MB calm"
-    assert peak_mb < 300, f"peak RSS {peak_mb:.0f} MB"
+    assert peak_mb < 150, f"peak RSS {peak_mb:.0f} MB"
     with Store(tmp_path / "hostile" / "archive.db") as store:
         health = {r.name: r for r in store.sources_health()}
         titles = {
