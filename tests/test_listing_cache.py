@@ -3,25 +3,15 @@ answered from its capture, so a big sitemap is not downloaded and parsed again e
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from archiver.config import load_config
 from archiver.poll.once import poll_now
 from archiver.store import Store
 
-from sitefixture import Site, serve_site
+from sitefixture import Site
 
-FIXTURES = Path(__file__).parent / "fixtures" / "site"
 SITEMAP = "/arc/outboundfeeds/news-sitemap/"
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with serve_site(FIXTURES) as running:
-        yield running
 
 
 def _config(tmp_path: Path, site: Site) -> Path:

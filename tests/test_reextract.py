@@ -4,10 +4,7 @@ thread, and an interrupted run resumes where it stopped (the archive remembers).
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from archiver.capture import iter_captures
 from archiver.cli.reextract_bar import describe
@@ -17,16 +14,9 @@ from archiver.poll.reextract import reextract
 from archiver.poll.workers import ExtractPool
 from archiver.store import Store
 
-from sitefixture import Site, serve_site
+from sitefixture import Site
 
-FIXTURES = Path(__file__).parent / "fixtures" / "site"
 COLUMNS = "url, source, title, lead, body, published, authors, revision_count, content_hash"
-
-
-@pytest.fixture
-def site() -> Iterator[Site]:
-    with serve_site(FIXTURES) as running:
-        yield running
 
 
 def polled(tmp_path: Path, site: Site) -> Path:
