@@ -27,6 +27,6 @@ def share_backend(store: Store, fetcher: Fetcher, holder: Holder) -> str:
 
     assert isinstance(store, PgStore)
     gate = fetcher._gate
-    gate.share(PgHostSlots(store, holder.id), hold=fetcher.settings.timeout * 2 + 30)
+    gate.share(PgHostSlots(store, holder.id), hold=fetcher.settings.timeout + 15)
     safe = "".join(c if c.isalnum() or c in "_.-" else "-" for c in holder.host)
     return f"{WARC_PREFIX}-{safe}-{holder.pid}-{holder.token}"

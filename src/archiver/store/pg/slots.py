@@ -9,6 +9,7 @@ Each call is one autocommit statement, outside the writers' lock.
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 import psycopg
 
 from archiver.errors import StoreError
+from archiver.store.leases import _alive
 
 if TYPE_CHECKING:
     from archiver.store.pg.core import PgStore
@@ -30,6 +32,15 @@ def _errors(key: str) -> Iterator[None]:
         yield
     except psycopg.Error as exc:
         raise StoreError(f"host slot {key}: {str(exc).strip()}") from None
+
+
+def _dead_here(holder: str) -> bool:
+    """Whether ``holder`` (a ``Holder.id``: pid@host/token) ran on this machine and is gone."""
+    pid, _, rest = holder.partition("@")
+    host = rest.rpartition("/")[0]
+    if not pid.isdigit() or host != socket.gethostname():
+        return False
+    return not _alive(int(pid))
 
 
 class PgHostSlots:
@@ -59,12 +70,19 @@ class PgHostSlots:
             return 0.0
         left = conn.execute(
             f"""SELECT greatest(next_at - {_NOW},
-                  CASE WHEN holder IS NULL THEN 0 ELSE held_until - {_NOW} END, 0.01)
+                  CASE WHEN holder IS NULL THEN 0 ELSE held_until - {_NOW} END, 0.01), holder
                 FROM host_slots WHERE host = ?""",
             (key,),
         ).fetchone()
         if left is None:
             raise StoreError(f"host slot {key} vanished")
+        if left[1] is not None and _dead_here(str(left[1])):
+            # its holder died on this machine (kill -9): free the slot now, not at expiry
+            conn.execute(
+                "UPDATE host_slots SET holder = NULL WHERE host = ? AND holder = ?",
+                (key, left[1]),
+            )
+            return 0.01
         return max(float(left[0]), 0.01)
 
     def release(self, key: str, delay: float) -> None:
