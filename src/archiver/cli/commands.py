@@ -576,3 +576,38 @@ def stats(fmt: str, config_path: str | None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@main.command()
+@click.argument("src")
+@click.argument("dest")
+@click.option("--batch", type=click.IntRange(1, 100_000), default=2000, show_default=True)
+@friendly
+def copy(src: str, dest: str, batch: int) -> None:
+    """Copy an archive between SQLite and PostgreSQL (SRC and DEST: a file or a
+    postgresql:// URL), in batches; an interrupted copy resumes where it stopped."""
+    from archiver.config import ArchiveSettings
+    from archiver.store import open_store
+    from archiver.store.pg.copy import copy_archive, is_url
+
+    def settings(target: str) -> ArchiveSettings:
+        return ArchiveSettings(url=target) if is_url(target) else ArchiveSettings(path=Path(target))
+
+    if not is_url(src):
+        _require_archive(settings(src))
+    with open_store(settings(src), readonly=True) as source, open_store(settings(dest)) as target:
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task("copying", total=None)
+                result = copy_archive(
+                    source,
+                    target,
+                    batch=batch,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+        else:
+            result = copy_archive(source, target, batch=batch)
+    rows = ", ".join(f"{n} {table}" for table, n in result.rows.items())
+    click.echo(f"{'resumed and ' if result.resumed else ''}copied {rows}")

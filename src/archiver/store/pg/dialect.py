@@ -101,6 +101,10 @@ class Cursor:
         self.rowcount = cursor.rowcount
         self.lastrowid = lastrowid
 
+    @property
+    def description(self) -> Any:
+        return self._cursor.description
+
     def fetchone(self) -> Row | None:
         return self._cursor.fetchone() if self._cursor.description else None
 
