@@ -14,6 +14,8 @@
   of the same queries on each: p50/p95 per call, as the CLI makes it (open, query, close).
 
     .venv/bin/python bench/pg.py [--hosts 16] [--per-host 15] [--delay 0.2] [--search-n 20000]
+
+(``--search-n 0``: no search part; ``--skip-poll``: no polling part.)
 """
 
 from __future__ import annotations
@@ -354,8 +356,9 @@ def main() -> int:
                 f" {total - r['articles']}, archived twice {r['twice']}, pages fetched twice"
                 f" {sum(max(c - 1, 0) for c in counts)}, survivor exit {r['codes'][1]}"
             )
-        print(f"search on {args.search_n} articles:")
-        search_bench(tmp, cluster, args.search_n)
+        if args.search_n:
+            print(f"search on {args.search_n} articles:")
+            search_bench(tmp, cluster, args.search_n)
     finally:
         server.kill()
         cluster.stop()

@@ -60,6 +60,11 @@ class PgStore(Store):
         with self._pool_lock:
             if self._pool is None:
                 options = "-c default_transaction_read_only=on" if self.readonly else ""
+                try:  # a server that is not there: one line now, not the pool's 30 s of retries
+                    psycopg.connect(self.url, connect_timeout=10).close()
+                except psycopg.Error as exc:
+                    first = (str(exc).strip().splitlines() or ["no reason given"])[0]
+                    raise StoreError(f"{self.location}: cannot open the archive: {first}") from None
                 self._pool = ConnectionPool(
                     self.url,
                     min_size=0,
