@@ -112,6 +112,8 @@ class Daemon:
             with self._lock:
                 if name in self._running or self.stop.is_set():
                     continue
+                if len(self._running) >= self.config.daemon.workers:
+                    break  # claim no more than we can poll now: other daemons take the rest
                 self._running.add(name)
             if not self._claim(name):
                 with self._lock:
