@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from archiver.store.pg.core import PgStore
 
 _NOW = "extract(epoch from clock_timestamp())"
+#: seconds between two looks at a slot another daemon holds for its request (its delay and a
+#: Retry-After are ``next_at``: the wait reported is then the time left until it)
+HELD_POLL = 0.05
 
 
 @contextmanager
@@ -70,7 +73,7 @@ class PgHostSlots:
             return 0.0
         left = conn.execute(
             f"""SELECT greatest(next_at - {_NOW},
-                  CASE WHEN holder IS NULL THEN 0 ELSE held_until - {_NOW} END, 0.01), holder
+                  CASE WHEN holder IS NULL THEN 0 ELSE {HELD_POLL} END, 0.01), holder
                 FROM host_slots WHERE host = ?""",
             (key,),
         ).fetchone()
