@@ -24,6 +24,7 @@ import argparse
 import multiprocessing as mp
 import os
 import random
+import shutil
 import signal
 import statistics
 import subprocess
@@ -362,6 +363,8 @@ def main() -> int:
     finally:
         server.kill()
         cluster.stop()
+        shutil.rmtree(cluster.root, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
     return 0
 
 
