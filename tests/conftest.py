@@ -8,7 +8,8 @@ defines its own fixture of the same name, which wins over these.
 * ``server``: a ``servers.Server`` with no routes yet (add them: ``server.routes["/a"] = ...``);
 * ``fetcher``: ``servers.fetcher()`` (test settings, 127.0.0.1 allowed), closed afterwards;
 * ``store``: a migrated ``Store`` in ``tmp_path``, closed afterwards;
-* ``archive``: the search stories (``search_helpers.STORIES``) in an archive, once a module.
+* ``archive``: the search stories (``search_helpers.STORIES``) in an archive, once a module;
+* ``pg_cluster``, ``pg_url``: a throwaway PostgreSQL cluster per session (``pgcluster``).
 
 Hypothesis runs without its per-example deadline (no timed assertions in tests). The
 ``slow`` marker's contract: ``make test`` runs ``-m "not slow"``; ``make test-all``
@@ -26,6 +27,7 @@ from hypothesis import settings
 from archiver.fetch import Fetcher
 from archiver.store import Store
 
+from pgcluster import pg_cluster, pg_url  # noqa: F401  (fixtures)
 from search_helpers import build_archive
 from servers import Server
 from servers import fetcher as make_fetcher

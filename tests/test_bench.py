@@ -37,7 +37,7 @@ def run(script: str, *args: str) -> str:
 
 def test_every_bench_script_has_a_smoke_run_here() -> None:
     smoked = {"capture_size.py", "dedup.py", "extract.py", "hostile.py", "poll.py", "search.py"}
-    smoked |= {"footprint.py", "ingest.py", "serve.py"}
+    smoked |= {"footprint.py", "ingest.py", "pg.py", "serve.py"}
     assert {p.name for p in BENCH.glob("*.py")} == smoked
 
 
@@ -126,3 +126,14 @@ def test_ingest() -> None:
     assert re.search(rf"^\| bare extract\(\) \| - \| {NUMBER} \| 1\.00x", out, re.M), out
     assert re.search(r"^\| archiver poll \| 0 \|", out, re.M), out
     assert re.search(r"^\| archiver reextract \| 0 \|", out, re.M), out
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")), reason="no PostgreSQL server here"
+)
+def test_pg() -> None:
+    out = run("pg.py", "--hosts", "2", "--per-host", "2", "--delay", "0", "--search-n", "0")
+    assert re.search(r"PostgreSQL 2 daemon\(s\): 4/4 in", out), out
+    assert re.search(r"SQLite +2 daemon\(s\): 4/4 in", out), out
+    assert re.search(r"kill -9 of 1 of 2 PostgreSQL daemons .* lost 0, archived twice 0", out), out

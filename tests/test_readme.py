@@ -71,7 +71,7 @@ def documented_modules() -> set[Path]:
     for cells in table("| module | does |"):
         head = cells[0]
         top = re.fullmatch(r"`(\w+\.py)`", head)
-        package = re.match(r"`(\w+)/` \(([^)]*)\)", head)
+        package = re.match(r"`([\w/]+)/` \(([^)]*)\)", head)  # a stage or a sub-package
         assert top or package, f"module table: {head!r} is neither `name.py` nor `pkg/` (`a`, ...)"
         if top:
             found.add(SRC / top.group(1))

@@ -37,6 +37,8 @@ _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, None: 1}
 class ArchiveSettings:
     path: Path = Path("var/archive.db")
     captures: Path = Path("var/captures")
+    #: ``postgresql://...``: the archive lives in PostgreSQL instead of the SQLite ``path``
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,10 +186,17 @@ def _closest(name: str, options: list[str]) -> str:
 
 def _archive(data: object, base: Path) -> ArchiveSettings:
     t = _Table(data, "archive")
-    path = Path(t.get("path", str, "var/archive.db"))
+    given_path = t.get("path", str, None)
+    url = t.get("url", str, None)
+    path = Path(given_path or "var/archive.db")
     captures = Path(t.get("captures", str, "var/captures"))
     t.check_unknown()
-    return ArchiveSettings(path=_under(base, path), captures=_under(base, captures))
+    if url is not None:
+        if given_path is not None:
+            raise ConfigError("[archive]: set either path (SQLite) or url (PostgreSQL), not both")
+        if not url.startswith(("postgresql://", "postgres://")):
+            raise ConfigError(f"[archive] url: {url.split('@')[-1]!r} is not a postgresql:// URL")
+    return ArchiveSettings(path=_under(base, path), captures=_under(base, captures), url=url)
 
 
 def _under(base: Path, path: Path) -> Path:

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
-from archiver.config import Config, load_config
+from archiver.config import ArchiveSettings, Config, load_config
 from archiver.errors import ArchiverError, NotFound
 from archiver.logs import escape, setup_logging
 from archiver.models import SourceHealth
@@ -294,11 +294,16 @@ def search(
         "until": searching.parse_when(until, now, end=True) if until else None,
     }
     if count_only:
-        counts = searching.count(config.archive.path, text, **options)
+        counts = searching.count(config.archive.url or config.archive.path, text, **options)
         click.echo(format_counts(counts, fmt))
         return
     hits = searching.search(
-        config.archive.path, text, limit=limit, sort=sort, all_versions=all_versions, **options
+        config.archive.url or config.archive.path,
+        text,
+        limit=limit,
+        sort=sort,
+        all_versions=all_versions,
+        **options,
     )
     out = format_hits(hits, fmt, color=fmt == "table" and sys.stdout.isatty())
     if out:
@@ -319,14 +324,14 @@ def search(
 def show(key: str, revisions: bool, diff: bool, fmt: str, config_path: str | None) -> None:
     """Show one article by id or any of its URLs (tracking parameters, AMP, aliases too)."""
     from archiver.cli.render import article_text, to_json
-    from archiver.store.core import Store
+    from archiver.store import open_store
 
     config = _config(config_path, with_rules=False)
-    _require_archive(config.archive.path)
-    with Store(config.archive.path, readonly=True) as store:
+    _require_archive(config.archive)
+    with open_store(config.archive, readonly=True) as store:
         if store.schema_version() < 2:
             raise ArchiverError(
-                f"{config.archive.path} was made by an older archiver: run `archiver poll`"
+                "this archive was made by an older archiver: run `archiver poll`"
                 " once to bring it forward"
             )
         record = store.find_article(key)
@@ -360,7 +365,20 @@ def _with_config(rows: list[SourceHealth], config: Config) -> list[SourceHealth]
     return sorted(out, key=lambda r: (not r.enabled, r.name))
 
 
-def _require_archive(path: Path) -> None:
+def _require_sqlite(archive: ArchiveSettings) -> None:
+    """Commands that open the SQLite file itself (serve, backup, stats)."""
+    if archive.url:
+        raise ArchiverError(
+            "this command reads a SQLite archive; take a snapshot of the PostgreSQL one with"
+            " `archiver copy` and point a config's [archive] path at it"
+        )
+    _require_archive(archive)
+
+
+def _require_archive(archive: ArchiveSettings) -> None:
+    if archive.url:  # PostgreSQL: opening it says whether it is there
+        return
+    path = archive.path
     if not path.exists():
         raise ArchiverError(f"no archive at {path} yet (run `archiver poll` first)")
 
@@ -374,7 +392,7 @@ def _require_archive(path: Path) -> None:
 def sources(fmt: str, config_path: str | None) -> None:
     """Each source's health: status, last poll, next check, errors, articles, who polls it."""
     from archiver.cli.render import health_records, plain_table, sources_table, to_json
-    from archiver.store.core import Store
+    from archiver.store import open_store
     from archiver.store.leases import live_leases
     from archiver.timeutil import utcnow
 
@@ -382,8 +400,9 @@ def sources(fmt: str, config_path: str | None) -> None:
     now = utcnow()
     rows: list[SourceHealth] = []
     holders: dict[str, str] = {}
-    if config.archive.path.exists():  # read-only: nothing is created, migrated or synced
-        with Store(config.archive.path, readonly=True) as store:
+    # read-only: nothing is created, migrated or synced
+    if config.archive.url or config.archive.path.exists():
+        with open_store(config.archive, readonly=True) as store:
             rows = store.sources_health()
             holders = {
                 name: f"pid {lease.pid} on {lease.host}"
@@ -442,7 +461,7 @@ def reextract(source: str | None, restart: bool, config_path: str | None) -> Non
     from archiver.poll.reextract import capture_bytes
     from archiver.poll.reextract import reextract as run_reextract
     from archiver.poll.workers import open_pool
-    from archiver.store import Store
+    from archiver.store import open_store
 
     config = _config(config_path)
     if source is not None:
@@ -455,7 +474,7 @@ def reextract(source: str | None, restart: bool, config_path: str | None) -> Non
         prestart=True,
     )
     try:
-        with Store(config.archive.path) as store:
+        with open_store(config.archive) as store:
             store.migrate()
             run = functools.partial(
                 run_reextract,
@@ -498,7 +517,7 @@ def serve(host: str, port: int, config_path: str | None) -> None:
     import socket
 
     config = _config(config_path, with_rules=False)
-    _require_archive(config.archive.path)
+    _require_sqlite(config.archive)
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(
             f"archiver: warning: serving the archive on {host}:{port} to the network,"
@@ -530,7 +549,7 @@ def backup(dest: Path, config_path: str | None) -> None:
     from archiver.store.backup import backup as run_backup
 
     config = _config(config_path, with_rules=False)
-    _require_archive(config.archive.path)
+    _require_sqlite(config.archive)
     report = run_backup(config.archive.path, config.archive.captures, dest)
     click.echo(
         f"{report.database}: {human(report.database_bytes)}; captures: {report.captures_copied}"
@@ -552,7 +571,7 @@ def stats(fmt: str, config_path: str | None) -> None:
     from archiver.timeutil import utcnow
 
     config = _config(config_path, with_rules=False)
-    _require_archive(config.archive.path)
+    _require_sqlite(config.archive)
     with connect_readonly(config.archive.path) as conn:
         record = collect(conn, config.archive.path, config.archive.captures, utcnow())
     click.echo(to_json(record) if fmt == "json" else stats_text(record, plain_table))
@@ -560,3 +579,38 @@ def stats(fmt: str, config_path: str | None) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+@main.command()
+@click.argument("src")
+@click.argument("dest")
+@click.option("--batch", type=click.IntRange(1, 100_000), default=2000, show_default=True)
+@friendly
+def copy(src: str, dest: str, batch: int) -> None:
+    """Copy an archive between SQLite and PostgreSQL (SRC and DEST: a file or a
+    postgresql:// URL), in batches; an interrupted copy resumes where it stopped."""
+    from archiver.config import ArchiveSettings
+    from archiver.store import open_store
+    from archiver.store.pg.copy import copy_archive, is_url
+
+    def settings(target: str) -> ArchiveSettings:
+        return ArchiveSettings(url=target) if is_url(target) else ArchiveSettings(path=Path(target))
+
+    if not is_url(src):
+        _require_archive(settings(src))
+    with open_store(settings(src), readonly=True) as source, open_store(settings(dest)) as target:
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            with Progress(transient=True) as bar:
+                task = bar.add_task("copying", total=None)
+                result = copy_archive(
+                    source,
+                    target,
+                    batch=batch,
+                    progress=lambda done, total: bar.update(task, completed=done, total=total),
+                )
+        else:
+            result = copy_archive(source, target, batch=batch)
+    rows = ", ".join(f"{n} {table}" for table, n in result.rows.items())
+    click.echo(f"{'resumed and ' if result.resumed else ''}copied {rows}")

@@ -4,6 +4,11 @@ Thread-safe: the daemon polls several sources from worker threads, and two sourc
 a host. A thread holds a host's slot for the whole request, so requests to one host are
 serial; the next one starts at least ``delay`` seconds (or the host's Crawl-delay, when
 larger) after the previous one ended. Every wait ends promptly when ``stop`` is set.
+
+Across processes and machines (several daemons on one PostgreSQL archive) a ``SharedSlots``
+plugged in with ``share()`` holds the same rule in the archive: a request also takes the
+host's shared slot, and the next one, from any daemon, starts ``delay`` after it ended; a
+Retry-After block is shared too.
 """
 
 from __future__ import annotations
@@ -16,8 +21,9 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
-from archiver.errors import FetchError, HTTPStatusError
+from archiver.errors import ArchiverError, FetchError, HTTPStatusError
 from archiver.timeutil import utcnow
 
 MAX_RETRY_AFTER = timedelta(hours=24)
@@ -55,6 +61,20 @@ def parse_retry_after(value: str | None, now: datetime) -> datetime | None:
     return max(now, min(when.astimezone(UTC), now + MAX_RETRY_AFTER))
 
 
+class SharedSlots(Protocol):
+    """Host slots reserved in a database all the daemons share (``store.pg.slots``)."""
+
+    def acquire(self, key: str, hold: float) -> float:
+        """Take ``key``'s slot for at most ``hold`` seconds: 0.0 when taken, else the
+        seconds until it may be free."""
+
+    def release(self, key: str, delay: float) -> None:
+        """Give the slot back; the next request may start ``delay`` seconds from now."""
+
+    def block(self, key: str, until: datetime) -> None:
+        """No request to ``key`` from any daemon before ``until`` (Retry-After)."""
+
+
 @dataclass
 class _Host:
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -82,6 +102,12 @@ class HostGate:
         self.rand = rand or random.Random()
         self._hosts: dict[str, _Host] = {}
         self._lock = threading.Lock()
+        self.shared: SharedSlots | None = None
+        self.hold = 300.0  # seconds a shared slot stays ours if this process dies holding it
+
+    def share(self, slots: SharedSlots, *, hold: float) -> None:
+        """Hold every host's delay and Retry-After across processes through ``slots``."""
+        self.shared, self.hold = slots, hold
 
     def _host(self, key: str) -> _Host:
         with self._lock:
@@ -104,6 +130,8 @@ class HostGate:
                 host.blocked_until = end
                 host.blocked_at = self.clock() + wait
                 host.blocked_status = status
+        if self.shared is not None:
+            self.shared.block(key, end)
         return end
 
     def blocked(self, key: str) -> tuple[float, datetime | None, int]:
@@ -141,9 +169,31 @@ class HostGate:
                 pause(wait, stop)
             if stop.is_set():
                 raise stopped()
+            if self.shared is not None:
+                self._take_shared(key, stop, max_wait)
             try:
                 yield
             finally:
                 host.next_at = self.clock() + self.host_delay(key)
+                if self.shared is not None:
+                    with contextlib.suppress(ArchiverError):  # else it frees after ``hold``
+                        self.shared.release(key, self.host_delay(key))
         finally:
             host.lock.release()
+
+    def _take_shared(self, key: str, stop: threading.Event, max_wait: float) -> None:
+        """Wait for ``key``'s shared slot (another daemon's request, delay, Retry-After)."""
+        assert self.shared is not None
+        while True:
+            wait = self.shared.acquire(key, self.hold)
+            if wait <= 0:
+                return
+            if wait > max_wait:
+                until = self.now() + timedelta(seconds=wait)
+                raise HTTPStatusError(
+                    f"{key} asked us to wait until {until:%Y-%m-%d %H:%M:%S} UTC "
+                    "(Retry-After, seen by another daemon); no request made",
+                    status=503,
+                    retry_after=until,
+                )
+            pause(min(wait, 1.0), stop)

@@ -44,8 +44,9 @@ from archiver.poll.pipeline import PollContext, poll_source
 from archiver.poll.schedule import next_check
 from archiver.poll.signals import Handler, handling, name_of
 from archiver.poll.workers import open_pool
-from archiver.store import Store
+from archiver.store import Store, open_store
 from archiver.store.leases import Holder, Renewer, claim, release
+from archiver.store.pg.share import share_backend
 from archiver.timeutil import utcnow
 
 STOP_GRACE = 8.0  # seconds the workers get to finish after a stop signal
@@ -60,9 +61,12 @@ class Daemon:
     ) -> None:
         self.config = config
         self.stop = threading.Event()
-        self.store = store or Store(config.archive.path)
+        self.store = store or open_store(config.archive)
         self.fetcher = fetcher or Fetcher(config.http, stop=self.stop)
-        self.captures = WarcWriter(config.archive.captures)
+        self.holder = Holder.this_process()
+        self.captures = WarcWriter(
+            config.archive.captures, prefix=share_backend(self.store, self.fetcher, self.holder)
+        )
         self.logger = get_logger()
         self.extractor = open_pool(
             config.daemon.extract_workers, timeout=config.daemon.extract_timeout, rules=config.rules
@@ -85,7 +89,6 @@ class Daemon:
         self._scheduler = BlockingScheduler(timezone=UTC)
         self._last_checkpoint = time.monotonic()
         self.abandoned: list[str] = []  # polls still running when the grace period ended
-        self.holder = Holder.this_process()
         self._renewer: Renewer | None = None
         self._reload = threading.Event()
         self._busy: dict[str, str] = {}  # source -> the other holder last reported
@@ -109,6 +112,8 @@ class Daemon:
             with self._lock:
                 if name in self._running or self.stop.is_set():
                     continue
+                if len(self._running) >= self.config.daemon.workers:
+                    break  # claim no more than we can poll now: other daemons take the rest
                 self._running.add(name)
             if not self._claim(name):
                 with self._lock:
@@ -281,7 +286,7 @@ class Daemon:
             self.logger,
             "started",
             sources=len(enabled),
-            archive=str(self.store.path),
+            archive=str(getattr(self.store, "location", self.store.path)),
             tick=tick,
             workers=self.config.daemon.workers,
         )

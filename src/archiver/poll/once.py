@@ -27,8 +27,9 @@ from archiver.logs import event, get_logger
 from archiver.models import Link, PollReport
 from archiver.poll.pipeline import PollContext, Progress, archive_link, poll_source
 from archiver.poll.workers import ExtractPool, open_pool
-from archiver.store import Store
+from archiver.store import open_store
 from archiver.store.leases import Holder, Renewer, SourceBusy, claim, release
+from archiver.store.pg.share import share_backend
 from archiver.timeutil import utcnow
 
 STOP_GRACE = 3.0  # seconds the running polls get to finish once told to stop
@@ -68,9 +69,9 @@ def poll_now(
     logger = get_logger()
     run = PollRun()
     holder = Holder.this_process()
-    store = Store(config.archive.path)
+    store = open_store(config.archive)
     fetcher = Fetcher(config.http, stop=stop)
-    captures = WarcWriter(config.archive.captures)
+    captures = WarcWriter(config.archive.captures, prefix=share_backend(store, fetcher, holder))
     pool: ThreadPoolExecutor | None = None
     extractor = _extract_pool(config)
     try:
@@ -168,9 +169,12 @@ def add_urls(
     page = SourceConfig(name=source, kind="page", url=urls[0], every=timedelta(days=1))
     results: list[tuple[str, str, str | None]] = []
     with (
-        Store(config.archive.path) as store,
+        open_store(config.archive) as store,
         Fetcher(config.http, stop=stop) as fetcher,
-        WarcWriter(config.archive.captures) as captures,
+        WarcWriter(
+            config.archive.captures,
+            prefix=share_backend(store, fetcher, Holder.this_process()),
+        ) as captures,
     ):
         store.migrate()
         ctx = PollContext(

@@ -174,8 +174,14 @@ def _prepare(conn: sqlite3.Connection, text: str, raw: bool, lang: str | None) -
     return parse_query(text, raw=raw, languages=held)
 
 
+def _postgres(archive: Path | str) -> str | None:
+    """The PostgreSQL URL when ``archive`` names one (``[archive] url``), else None."""
+    text = str(archive)
+    return text if text.startswith(("postgresql://", "postgres://")) else None
+
+
 def search(
-    db_path: Path,
+    db_path: Path | str,
     text: str,
     *,
     raw: bool = False,
@@ -196,7 +202,23 @@ def search(
     if limit < 1:
         raise QueryError("--limit must be at least 1")
     parse_query(text, raw=raw)  # a friendly error before the archive is even opened
-    with connect_readonly(db_path) as conn:
+    url = _postgres(db_path)
+    if url is not None:  # the same search in PostgreSQL's SQL (``store.pg.search``)
+        from archiver.store.pg import search as pg
+
+        return pg.search(
+            url,
+            text,
+            raw=raw,
+            source=source,
+            since=since,
+            until=until,
+            lang=lang,
+            limit=limit,
+            sort=sort,
+            all_versions=all_versions,
+        )
+    with connect_readonly(Path(db_path)) as conn:
         query = _prepare(conn, text, raw, lang)
         where, params = _filters(query, source, since, until, lang)
         # the ranked ids first (the FTS index only, plus the row when a filter needs it);
@@ -314,7 +336,7 @@ def _collapse(
 
 
 def count(
-    db_path: Path,
+    db_path: Path | str,
     text: str,
     *,
     raw: bool = False,
@@ -325,7 +347,12 @@ def count(
 ) -> list[tuple[str, int]]:
     """Matching articles per source, most first (every version: no cluster collapse)."""
     parse_query(text, raw=raw)
-    with connect_readonly(db_path) as conn:
+    url = _postgres(db_path)
+    if url is not None:
+        from archiver.store.pg import search as pg
+
+        return pg.count(url, text, raw=raw, source=source, since=since, until=until, lang=lang)
+    with connect_readonly(Path(db_path)) as conn:
         query = _prepare(conn, text, raw, lang)
         where, params = _filters(query, source, since, until, lang)
         if query.is_empty:

@@ -8,8 +8,9 @@ once when it ran on this machine and its pid is gone.
 
 The claim is one atomic statement, ``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` the lease
 is free, expired or already ours, in ``BEGIN IMMEDIATE``; it took the lease when the row
-afterwards names us. The same table and the same rule serve PostgreSQL, where the claim is
-``SELECT ... FOR UPDATE SKIP LOCKED`` of the free or expired rows, then the same UPDATE.
+afterwards names us. The same table, statement and rule serve PostgreSQL (``store.pg``),
+where the store's write transaction holds an advisory lock, so two daemons' claims are
+serialised the way ``BEGIN IMMEDIATE`` serialises them here.
 """
 
 from __future__ import annotations
