@@ -70,3 +70,47 @@ def test_word_count_counts_cjk_characters() -> None:
     assert word_count(zh) == len(zh)
     assert word_count("Two words") == 2
     assert word_count("东京 Tokyo 大阪") == 5
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "By Jane Roe | November 20, 2019 10:43",
+        "By JERUSALEM POST STAFF NOVEMBER 20, 2019 10:43",
+        "by ライトハウス国際特許事務所 ／ 2016.12.01",
+        "By Jane Roe, 20 Nov 2019",
+        "STR/AFP via Getty Images",
+        "Externer Inhalt nicht verfügbar",
+    ],
+)
+def test_byline_date_lines_credits_and_placeholders_go(line: str) -> None:
+    assert strip([line]) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "By March 3, 2020 the board had voted to close the old bridge.",
+        "By Jane Roe",
+        "Getty Images said on Monday it would cut 300 jobs.",
+    ],
+)
+def test_sentences_that_start_like_a_byline_stay(line: str) -> None:
+    assert strip([line]) == [line]
+
+
+def test_short_labels_may_repeat_but_paragraphs_may_not() -> None:
+    from archiver.extract.generic import clean
+
+    para = "Porridge made with oats and milk, a sliced apple and a pot of tea for every guest."
+    lines = ["Plan A", "Breakfast", para, "Plan B", "Breakfast", "Eggs on toast.", para]
+    assert clean(lines) == lines[:-1]
+
+
+def test_entities_escaped_twice_are_decoded_once() -> None:
+    from archiver.extract.generic import clean
+
+    assert clean(["&quot;Run ahead &ndash; far ahead,&quot; she said."]) == [
+        '"Run ahead – far ahead," she said.'
+    ]
+    assert clean(["AT&T and Q&A stay as written."]) == ["AT&T and Q&A stay as written."]

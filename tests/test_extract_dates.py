@@ -97,3 +97,32 @@ def test_a_date_htmldate_finds_on_a_section_page_does_not_make_it_an_article() -
     page = extract(hub.read_bytes(), "https://apnews.com/hub/world-news")
     assert page.published_from == "htmldate"  # the hub shows dated teasers
     assert page.page_kind == "section"
+
+
+def _utc_story(stamp: str, url: str) -> datetime | None:
+    body = "<p>" + "The harbour board met on Monday to approve the new ferry timetable. " * 12
+    html = (
+        "<html><head><title>Ferry timetable approved</title>"
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": '
+        f'"Ferry timetable approved", "datePublished": "{stamp}"}}</script></head><body>'
+        f"<article><h1>Ferry timetable approved</h1>{body}</p></article></body></html>"
+    ).encode()
+    return extract(html, url, now=NOW).published
+
+
+def test_a_utc_time_is_shown_on_the_day_the_url_files_it_under() -> None:
+    late = _utc_story("2020-02-25T02:25:54Z", "https://news.example.org/2020/02/24/ferry/")
+    assert late is not None and late.date() == date(2020, 2, 24)
+    assert late == datetime(2020, 2, 25, 2, 25, 54, tzinfo=UTC)  # the same instant
+    early = _utc_story("2018-12-31T23:11:59Z", "https://news.example.org/2019/01/01/ferry/")
+    assert early is not None and early.date() == date(2019, 1, 1)
+    assert early == datetime(2018, 12, 31, 23, 11, 59, tzinfo=UTC)
+
+
+def test_a_local_offset_or_a_url_days_away_leaves_the_date_as_given() -> None:
+    own = _utc_story("2020-02-19T18:37:32+01:00", "https://news.example.org/2020/02/18/ferry/")
+    assert own is not None and own.isoformat() == "2020-02-19T18:37:32+01:00"
+    far = _utc_story("2020-02-27T12:00:00Z", "https://news.example.org/2020/02/18/ferry/")
+    assert far is not None and far.isoformat() == "2020-02-27T12:00:00+00:00"
+    plain = _utc_story("2020-02-25T02:25:54Z", "https://news.example.org/ferry/")
+    assert plain is not None and plain.isoformat() == "2020-02-25T02:25:54+00:00"

@@ -12,7 +12,7 @@ from lxml import etree
 from archiver.errors import ParseError
 from archiver.extract import boilerplate, generic, headline, metadata, siterule
 from archiver.extract.dateline import dateline_reporters, parse_dateline
-from archiver.extract.dates import zone
+from archiver.extract.dates import on_url_day, zone
 from archiver.extract.decode import decode_html
 from archiver.extract.language import language
 from archiver.extract.limits import cap_attributes, cap_depth, without_controls
@@ -92,6 +92,8 @@ def _extract(
         published, published_from = metadata.dated(
             meta, doc, page_url, which="published", tz=tz, now=now
         )
+    if published is not None and published_from in ("jsonld", "meta"):
+        published = on_url_day(published, metadata.url_date(page_url, tz=tz, now=now))
     if published_from in (None, "time", "url"):  # nothing structured: ask htmldate
         found = htmldate_published(doc, page_url, tz=tz, now=now, size=len(text))
         if found is not None and not (published and published.date() == found.date()):

@@ -9,7 +9,7 @@ trusted (None): pages carry event dates, copyright years and broken CMS values.
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from email.utils import parsedate_to_datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -104,3 +104,26 @@ def _from_text(text: str) -> datetime | None:
         return dateparser.parse(text, tzinfos=ZONE_OFFSETS)
     except (ValueError, OverflowError, TypeError, LookupError):
         return None
+
+
+def on_url_day(value: datetime, url_day: datetime | None) -> datetime:
+    """``value`` shown on the local day the URL names, when the page gave it in UTC.
+
+    A CMS that writes its times in UTC ("2020-02-25T02:25:54Z") for a story filed under
+    ``/2020/02/24/`` published it in the evening of the 24th in its own zone. The instant is
+    kept; it is shown at the UTC offset nearest zero (whole hours, -10..+14: the zones news
+    is written in) that puts it on the URL's day. A value with the site's own offset, or a
+    URL day more than one away, is kept as given.
+    """
+    if url_day is None or value.utcoffset() != timedelta(0):
+        return value
+    gap = (url_day.date() - value.date()).days
+    if gap not in (-1, 1):
+        return value
+    for hours in range(1, 15):
+        offset = hours * gap
+        if -10 <= offset <= 14:
+            shown = value.astimezone(timezone(timedelta(hours=offset)))
+            if shown.date() == url_day.date():
+                return shown
+    return value

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -30,7 +31,10 @@ _TEASER = re.compile(
     r"mehr zum thema|читайте также|смотрите также)\s*[:»>|-].{0,120}$",
     re.IGNORECASE,
 )
+# an entity left in the text: the CMS escaped its markup twice ("&amp;quot;" -> "&quot;")
+_ENTITY = re.compile(r"&(?:[a-zA-Z]{2,8}\d{0,2}|#[0-9]{2,6}|#[xX][0-9a-fA-F]{2,5});")
 MIN_ARTICLE_BODY = 400
+SHORT_LINE_WORDS = 10  # a line this short may repeat: a label, not a duplicated paragraph
 
 
 def json_ld_body(article: dict[str, Any], doc: HtmlElement) -> list[str] | None:
@@ -70,12 +74,21 @@ def trafilatura_body(doc: HtmlElement, url: str) -> list[str]:
     return [fold(line) for line in str(text or "").split("\n") if fold(line)]
 
 
+def unescape(text: str) -> str:
+    """``text`` with the entities a twice-escaped page leaves in it decoded (once)."""
+    return fold(html.unescape(text)) if _ENTITY.search(text) else text
+
+
 def clean(paragraphs: list[str]) -> list[str]:
-    """Drop boilerplate lines and exact repeats."""
+    """Drop boilerplate lines and repeated paragraphs (a block the page renders twice);
+    short lines may repeat (a recipe's or a schedule's labels: "Meal 2", "Serves 4").
+    Entities left by double escaping are decoded."""
     out: list[str] = []
     seen: set[str] = set()
-    for para in paragraphs:
-        if _PROMPT.match(para) or _TEASER.match(para) or para in seen:
+    for para in map(unescape, paragraphs):
+        if _PROMPT.match(para) or _TEASER.match(para):
+            continue
+        if para in seen and len(para.split()) > SHORT_LINE_WORDS:
             continue
         seen.add(para)
         out.append(para)

@@ -19,7 +19,7 @@ from lxml.html import HtmlElement
 from archiver.extract import jsonld
 from archiver.extract.limits import xml_safe
 from archiver.extract.metadata import PageMeta, description
-from archiver.extract.text import element_text, fold
+from archiver.extract.text import element_text, fold, paragraphs
 
 # (?<!\s): a search tries a whitespace run once, not at each of its spaces
 # "…英雄的城！-新华网": a site name glued on after a dash, in a script without spaces
@@ -153,7 +153,7 @@ def _marked_lead(doc: HtmlElement, title_text: str | None) -> str | None:
             continue
         if len(el.xpath(".//p")) > 3 or el.xpath(".//h1|.//figure|.//figcaption"):
             continue
-        text = element_text(el)
+        text = fold(" ".join(paragraphs(el)))  # what a reader sees: no <script> inside
         if not 20 <= len(text) <= _MAX_LEAD or text == title_text:
             continue
         if not el.xpath("boolean(preceding::h1)") or not _near_h1(el):

@@ -190,13 +190,17 @@ def dated(
         value = parse_date(el.get("datetime") or el.get("data-datetime"), tz=tz, now=now)
         if value:
             return value, "time"
+    value = url_date(url, tz=tz, now=now)
+    return (value, "url") if value else (None, None)
+
+
+def url_date(url: str, *, tz: tzinfo | None, now: datetime | None) -> datetime | None:
+    """The day a date in the URL's path names (``/2024/05/06/``, ``-20240506``), or None."""
     m = _URL_DATE.search(url)
-    if m:
-        y, mo, d = (m.group(1), m.group(2), m.group(3)) if m.group(1) else m.group(4, 5, 6)
-        value = parse_date(f"{y}-{int(mo):02d}-{int(d):02d}", tz=tz, now=now)
-        if value:
-            return value, "url"
-    return None, None
+    if not m:
+        return None
+    y, mo, d = (m.group(1), m.group(2), m.group(3)) if m.group(1) else m.group(4, 5, 6)
+    return parse_date(f"{y}-{int(mo):02d}-{int(d):02d}", tz=tz, now=now)
 
 
 def authors(meta: PageMeta, doc: HtmlElement, site: str | None) -> tuple[str, ...]:
