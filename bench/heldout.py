@@ -192,7 +192,8 @@ def make_htmldate() -> Runner:
 
     def run(html: bytes, url: str) -> dict[str, Any]:
         found = find_date(html, url=url, original_date=True, extensive_search=True)
-        return se.normalise({"published": found})
+        result: dict[str, Any] = se.normalise({"published": found})
+        return result
 
     return run
 
