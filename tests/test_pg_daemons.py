@@ -90,6 +90,8 @@ def test_two_daemons_one_killed_the_other_finishes(tmp_path: Path, site: Site, p
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+            if proc.stderr is not None:
+                proc.stderr.close()
     assert 0 < during < len(ARTICLES)  # the kill came in the middle of the work
     counts = {p: fetched(site, p) for p in ARTICLES}
     assert all(n >= 1 for n in counts.values()), counts
