@@ -132,6 +132,26 @@ class PgStore(Store):
                 ) from None
             raise
 
+    @contextmanager
+    def row_transaction(self) -> Iterator[Any]:
+        """BEGIN … COMMIT without the writers' lock, for statements whose row locks are their
+        own guard (the lease claim's ``FOR UPDATE SKIP LOCKED``); errors roll it back."""
+        if self.readonly:
+            raise StoreError(f"{self.location}: opened read-only; this command cannot write")
+        conn = cast(Connection, self.conn)
+        try:
+            conn.raw.execute("BEGIN")
+            yield conn
+            conn.raw.execute("COMMIT")
+        except BaseException as exc:
+            with suppress(psycopg.Error):
+                conn.raw.execute("ROLLBACK")
+            if isinstance(exc, psycopg.Error):
+                raise StoreError(
+                    f"archive write failed and was rolled back: {str(exc).strip()}"
+                ) from None
+            raise
+
     def checkpoint(self) -> None:
         """Nothing to fold: PostgreSQL checkpoints and vacuums by itself."""
 
