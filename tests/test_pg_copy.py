@@ -47,6 +47,19 @@ def test_copy_there_and_back_keeps_rows_and_results(
         assert counts(a)["articles"] == 9
         assert b.integrity_problems() == [] and c.integrity_problems() == []
         assert a.get_article(3)["body"] == b.get_article(3)["body"] == c.get_article(3)["body"]
+        # the index rows came over as they were, the tsvector built in Python as the store would
+        index = "SELECT rowid, title, lead, body, language FROM articles_search ORDER BY rowid"
+        assert [tuple(r) for r in a.conn.execute(index)] == [
+            tuple(r) for r in b.conn.execute(index)
+        ]
+        assert [tuple(r) for r in c.conn.execute(index)] == [
+            tuple(r) for r in a.conn.execute(index)
+        ]
+        differ = b.conn.execute(
+            "SELECT count(*) FROM articles_search"
+            " WHERE tsv IS NULL OR tsv IS DISTINCT FROM archiver_tsv(title, lead, body)"
+        ).fetchone()
+        assert differ is not None and differ[0] == 0
     for text in QUERIES:
         expected = {h.url for h in search(db, text, limit=50)}
         assert {h.url for h in search(pg_url, text, limit=50)} == expected, text
