@@ -4,7 +4,8 @@ Each table is read in its primary key's order, ``batch`` rows per transaction on
 same transaction records the last key copied (``copy_progress`` on DEST) and indexes the
 copied articles for search (the source's index rows as they are, when its index is whole: no
 article is analyzed again), so an interrupted copy resumes at the next batch and never
-duplicates a row. DEST must be a new (or partly copied) archive: one that already holds
+duplicates a row; on PostgreSQL the search index's GIN index is built once, after the last
+batch. DEST must be a new (or partly copied) archive: one that already holds
 articles of its own is refused. Leases, host slots and re-extraction progress are the
 running state of their pollers and stay behind.
 """
@@ -86,6 +87,10 @@ def copy_archive(
         progress(done, total)
     rows: dict[str, int] = {}
     verbatim = searchindex.pending(src.conn) is None  # src's index is whole: copy it as it is
+    to_pg = getattr(dest, "backend", "sqlite") == "postgresql"
+    if to_pg:  # the GIN index is built once, at the end: many times cheaper than row by row
+        with dest.transaction() as conn:
+            conn.execute("DROP INDEX IF EXISTS idx_articles_search_tsv")
     for table, key in TABLES:
         wanted = set(_columns(dest, table))
         columns = [c for c in _columns(src, table) if c in wanted]
@@ -114,7 +119,7 @@ def copy_archive(
                     " copied = excluded.copied",
                     (table, str(last), copied),
                 )
-                if table in SERIALS and getattr(dest, "backend", "sqlite") == "postgresql":
+                if table in SERIALS and to_pg:
                     conn.execute(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                         f" (SELECT max(id) FROM {table}))"
@@ -123,6 +128,12 @@ def copy_archive(
             if progress is not None:
                 progress(done, total)
         rows[table] = copied
+    if to_pg:
+        from archiver.store.pg.schema import GIN_INDEX
+
+        with dest.transaction() as conn:
+            conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            conn.execute(GIN_INDEX)
     return Copied(rows=rows, resumed=resumed)
 
 

@@ -181,6 +181,8 @@ class PgStore(Store):
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, to_iso(utcnow())),
                 )
+            if conn.execute("SELECT to_regclass('idx_articles_search_tsv')").fetchone()[0] is None:
+                conn.raw.execute(schema.GIN_INDEX)  # a copy stopped before it built it
         return self.schema_version()
 
     # ---- checks

@@ -79,6 +79,10 @@ BEGIN
   RETURN NEW;
 END $$"""
 
+#: The search index's GIN index; ``archiver copy`` builds it once at the end of a copy
+#: (``PgStore.migrate`` builds it on an archive whose copy was interrupted and not resumed)
+GIN_INDEX = "CREATE INDEX IF NOT EXISTS idx_articles_search_tsv ON articles_search USING gin (tsv)"
+
 _STEPS: dict[int, list[str]] = {
     1: [
         """CREATE TABLE sources (name text PRIMARY KEY, kind text, url text,
@@ -122,7 +126,7 @@ _STEPS: dict[int, list[str]] = {
         """CREATE TABLE articles_search (rowid bigint PRIMARY KEY, title text, lead text,
              body text, language text,
              tsv tsvector GENERATED ALWAYS AS (archiver_tsv(title, lead, body)) STORED)""",
-        "CREATE INDEX idx_articles_search_tsv ON articles_search USING gin (tsv)",
+        GIN_INDEX,
         "CREATE TABLE search_languages (language text PRIMARY KEY)",
         """CREATE TABLE search_backfill (id bigint PRIMARY KEY CHECK (id = 1),
              done_through bigint, last_id bigint)""",

@@ -26,21 +26,36 @@ def _lexeme(term: str) -> str:
     return f"'{term}':"
 
 
+def _field(text: str, weight: str, base: int, out: list[str]) -> int:
+    """Append one field's lexemes to ``out``; returns how many terms it kept."""
+    terms = _SPACE_RE.split(text.strip(" "))
+    plain = (
+        "\\" not in text
+        and "'" not in text
+        and base + len(terms) <= MAX_POS
+        and all(terms)
+        and len(max(terms, key=len)) * 4 < MAX_TERM_BYTES
+    )
+    if plain:  # the common case: every term kept as it is, no position capped
+        lexeme = "'{}':{}" + weight
+        out.extend(map(lexeme.format, terms, range(base + 1, base + 1 + len(terms))))
+        return len(terms)
+    kept = 0
+    for pos, term in enumerate(terms, 1):
+        if not term or (len(term) * 4 >= MAX_TERM_BYTES and len(term.encode()) >= MAX_TERM_BYTES):
+            continue
+        kept += 1
+        out.append(f"{_lexeme(term)}{min(MAX_POS, pos + base)}{weight}")
+    return kept
+
+
 def tsvector_text(title: str | None, lead: str | None, body: str | None) -> str:
     """``archiver_tsv(title, lead, body)`` as ``tsvector`` input text."""
     out: list[str] = []
     base = 0
     for weight, text in (("A", title), ("B", lead), ("C", body)):
-        if not text:
-            continue
-        kept = 0
-        for pos, term in enumerate(_SPACE_RE.split(text.strip(" ")), 1):
-            if not term or (
-                len(term) * 4 >= MAX_TERM_BYTES and len(term.encode()) >= MAX_TERM_BYTES
-            ):
-                continue
-            kept += 1
-            out.append(f"{_lexeme(term)}{min(MAX_POS, pos + base)}{weight}")
-        if kept:
-            base += kept + 1
+        if text:
+            kept = _field(text, weight, base, out)
+            if kept:
+                base += kept + 1
     return " ".join(out)
