@@ -23,6 +23,7 @@ from datetime import datetime, time, timedelta, timezone
 _WINDOW = 40  # characters either side of a clock time where its date is looked for
 _OFFSETS = range(-10, 15)  # hours east of UTC that news is written in
 _MAX_SCAN = 3_000_000  # characters of a page searched
+_MAX_HITS = 2_000  # ":MM" places looked at (a hostile page may repeat one a million times)
 _LOCAL_MIDNIGHT = (22, 23)  # a UTC time of exactly 22:00 or 23:00 is midnight at +2 or +1
 
 
@@ -44,7 +45,9 @@ def site_clock(value: datetime, text: str) -> datetime:
     needle = f":{value.minute:02d}"
     end = min(len(text), _MAX_SCAN)
     at = text.find(needle, 1, end)
-    while at != -1:
+    for _ in range(_MAX_HITS):
+        if at == -1:
+            break
         start = at - 2 if at >= 2 and text[at - 2].isdigit() else at - 1
         match = _CLOCK.match(text, start) if text[start].isdigit() else None
         if match and (start == 0 or text[start - 1] not in _NOT_BEFORE):
