@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 
 from archiver.extract import decode_html, extract
+from archiver.extract.decode import SAMPLE_BYTES, _sample
 
 RU_TITLE = "Движение открывается от Можайского до Новорижского шоссе"
 RU_BODY = (
@@ -89,3 +90,25 @@ def test_byte_order_marks() -> None:
 
 def test_text_passes_through() -> None:
     assert decode_html("<p>déjà</p>") == ("<p>déjà</p>", None)
+
+
+def test_a_utf8_page_with_a_few_stray_latin1_bytes_stays_utf8() -> None:
+    # a UTF-8 template with one latin-1 string pasted in (an image's alt text)
+    body = "Die Vögel werden gepflegt, bis sie wieder fliegen können. " * 5
+    data = page("Auffangstation für Wildvögel", body, meta_charset="utf-8").encode(
+        "utf-8"
+    ) + '<img alt="Am 26. September: Mitgefühl wählen!">'.encode("latin-1")
+    text, encoding = decode_html(data, "utf-8")
+    assert encoding == "utf-8"
+    assert "Auffangstation für Wildvögel" in text  # the UTF-8 is not read as mac-roman
+    assert "Mitgefühl wählen!" in text  # and the stray bytes as windows-1252
+
+
+def test_detection_reads_a_bounded_sample() -> None:
+    # an unlabelled latin-1 page with a long ASCII script: detection sees the accented runs
+    script = "<script>var x = 1;" + "x = x + 1;" * 200_000 + "</script>"
+    data = (page("Le café rouvre", FR_BODY) + script).encode("latin-1")
+    text, encoding = decode_html(data)
+    assert "« Nous sommes très heureux »" in text
+    assert encoding == "windows-1252"
+    assert len(_sample(data)) <= SAMPLE_BYTES + 64

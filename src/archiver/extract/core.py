@@ -12,10 +12,11 @@ from lxml import etree
 from archiver.errors import ParseError
 from archiver.extract import boilerplate, generic, headline, metadata, siterule
 from archiver.extract.dateline import dateline_reporters, parse_dateline
-from archiver.extract.dates import on_url_day, zone
+from archiver.extract.dates import on_url_day, republished, zone
 from archiver.extract.decode import decode_html
 from archiver.extract.language import language
 from archiver.extract.limits import cap_attributes, cap_depth, without_controls
+from archiver.extract.localtime import site_clock
 from archiver.extract.pagedate import htmldate_published, original_url
 from archiver.extract.pagekind import page_kind
 from archiver.extract.rules import SiteRule, choose_rule
@@ -93,7 +94,11 @@ def _extract(
             meta, doc, page_url, which="published", tz=tz, now=now
         )
     if published is not None and published_from in ("jsonld", "meta"):
-        published = on_url_day(published, metadata.url_date(page_url, tz=tz, now=now))
+        url_day = metadata.url_date(page_url, tz=tz, now=now)
+        if republished(published, url_day):  # the URL keeps the first publication's day
+            published, published_from = url_day, "url"
+        else:  # a UTC time on the local day the URL or the page's own clock shows
+            published = site_clock(on_url_day(published, url_day), text)
     if published_from in (None, "time", "url"):  # nothing structured: ask htmldate
         found = htmldate_published(doc, page_url, tz=tz, now=now, size=len(text))
         if found is not None and not (published and published.date() == found.date()):

@@ -1,9 +1,10 @@
 """Dates as pages write them -> timezone-aware datetimes.
 
 ISO 8601 (with or without a zone), RFC 2822, Unix timestamps (seconds or milliseconds) and
-the free forms python-dateutil reads. A time without a zone is read in the site's zone
-(the rule's ``timezone``), else taken as UTC. A date more than a day after ``now`` is not
-trusted (None): pages carry event dates, copyright years and broken CMS values.
+the free forms python-dateutil reads; a value without a day ("2006", "May 2019") is no date.
+A time without a zone is read in the site's zone (the rule's ``timezone``), else taken as
+UTC. A date more than a day after ``now`` is not trusted (None): pages carry event dates,
+copyright years and broken CMS values.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ from archiver.timeutil import FUTURE_SLACK, ZONE_OFFSETS
 _EPOCH = re.compile(r"^\s*(\d{9,10}|\d{12,13})(?:\.\d+)?\s*$")
 _DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})(?:[ ,T]+(\d{1,2}):(\d{2}))?\b")
 _MIN_YEAR = 1990
+REPUBLISHED = timedelta(days=30)
+# two defaults that differ in month and day: what dateutil fills in from them differs
+_FILLS = (datetime(2000, 1, 1), datetime(2000, 2, 2))
 
 
 def zone(name: str | None) -> tzinfo | None:
@@ -101,9 +105,17 @@ def _from_text(text: str) -> datetime | None:
     if not re.search(r"\d{4}", text):  # no year: too ambiguous to trust
         return None
     try:
-        return dateparser.parse(text, tzinfos=ZONE_OFFSETS)
+        first, second = (dateparser.parse(text, default=d, tzinfos=_zone_offset) for d in _FILLS)
     except (ValueError, OverflowError, TypeError, LookupError):
         return None
+    # a month or a day dateutil filled in from its default ("2006", "May 2019") is no date
+    return first if first.date() == second.date() else None
+
+
+def _zone_offset(name: str, offset: int | None) -> int | None:
+    """dateutil's ``tzinfos`` hook: a known abbreviation's offset (seconds east of UTC); an
+    unknown one leaves the time without a zone (read in the site's zone), and no warning."""
+    return ZONE_OFFSETS.get(name.upper()) if name else offset
 
 
 def on_url_day(value: datetime, url_day: datetime | None) -> datetime:
@@ -127,3 +139,10 @@ def on_url_day(value: datetime, url_day: datetime | None) -> datetime:
             if shown.date() == url_day.date():
                 return shown
     return value
+
+
+def republished(value: datetime, url_day: datetime | None) -> bool:
+    """True when ``value`` is more than ``REPUBLISHED`` after the day the URL files the story
+    under: a CMS mints the URL when the story first goes out, so a structured date that much
+    later is a republication or an edit (``/2017/7/12/...`` with a JSON-LD date of 2019)."""
+    return url_day is not None and value.date() - url_day.date() > REPUBLISHED

@@ -6,9 +6,14 @@ Order of trust:
 2. the bytes are valid UTF-8 (and hold non-ASCII bytes): UTF-8, whatever the labels say.
    Multi-byte UTF-8 sequences almost never occur by chance in legacy-encoded text, while
    pages re-saved as UTF-8 with a stale ``iso-8859-1`` label are common;
-3. otherwise bs4's ``UnicodeDammit`` with the HTTP charset as a known encoding, then the
-   ``<meta>`` charset, then statistical detection, then windows-1252. A ``utf-8`` label is
-   left out at this point (the bytes are not UTF-8: latin-1 labelled as UTF-8).
+3. the bytes are UTF-8 but for a few stray bytes (more valid multi-byte characters than
+   invalid bytes: a template in UTF-8 with a latin-1 string pasted in): UTF-8, each stray
+   byte read as windows-1252;
+4. otherwise the HTTP charset, then the ``<meta>`` charset, the first that decodes the
+   bytes strictly (a ``utf-8`` label is left out at this point: the bytes are not UTF-8);
+5. else statistical detection (chardet) on a bounded sample, the non-ASCII runs with a few
+   bytes of context up to ``SAMPLE_BYTES``, so that detection costs milliseconds on any
+   page; then windows-1252.
 
 Labels are mapped to the supersets browsers use (WHATWG): latin-1 -> windows-1252,
 gb2312/gbk -> gb18030, and so on.
@@ -19,7 +24,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from bs4 import UnicodeDammit
+import chardet
 
 from archiver.errors import ParseError
 
@@ -46,6 +51,14 @@ _SUPERSETS = {
     "big5": "big5hkscs",
 }
 _UTF8 = {"utf-8", "utf8", "utf_8"}
+SAMPLE_BYTES = 8_192  # of non-ASCII text (and its context) given to detection
+_NON_ASCII = re.compile(rb"[\x80-\xff]+")
+_STRAY = re.compile("[\udc80-\udcff]")  # an invalid byte, as surrogateescape decodes it
+# windows-1252 for the bytes 0x80-0xff (its five unassigned bytes as their latin-1 control)
+_CP1252 = [
+    bytes([b]).decode("windows-1252", "replace").replace("\ufffd", chr(b))
+    for b in range(0x80, 0x100)
+]
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -96,13 +109,39 @@ def decode_html(data: bytes | str, charset: str | None = None) -> tuple[str, str
         pass
     else:
         return text, ("utf-8" if not data.isascii() else (normalise_charset(charset) or "utf-8"))
+    text, stray = _utf8_with_strays(data)
+    non_ascii = len(text) - len(text.encode("ascii", "ignore"))
+    if stray < non_ascii - stray:  # mostly UTF-8: the stray bytes as windows-1252
+        return text, "utf-8"
     # HTTP label first, then the page's own label (as its superset), then detection
     labels = (normalise_charset(charset), normalise_charset(meta_charset(data)))
-    known = list(dict.fromkeys(c for c in labels if c and c not in _UTF8))
-    dammit = UnicodeDammit(
-        data, known_definite_encodings=known, exclude_encodings=["utf-8"], is_html=True
-    )
-    if dammit.unicode_markup is None:
-        return data.decode("windows-1252", "replace"), "windows-1252"
-    used = dammit.original_encoding
-    return dammit.unicode_markup, (normalise_charset(used) or used)
+    for label in dict.fromkeys(c for c in labels if c and c not in _UTF8):
+        try:
+            return data.decode(label), label
+        except (UnicodeDecodeError, LookupError):
+            continue
+    detected = normalise_charset(chardet.detect(_sample(data)).get("encoding"))
+    if detected and detected not in _UTF8:
+        return data.decode(detected, "replace"), detected
+    return data.decode("windows-1252", "replace"), "windows-1252"
+
+
+def _utf8_with_strays(data: bytes) -> tuple[str, int]:
+    """``data`` as UTF-8 with every invalid byte read as windows-1252, and how many there were."""
+    text = data.decode("utf-8", "surrogateescape")
+    strays = _STRAY.findall(text)
+    if not strays:
+        return text, 0
+    return _STRAY.sub(lambda m: _CP1252[ord(m.group()) - 0xDC80], text), len(strays)
+
+
+def _sample(data: bytes) -> bytes:
+    """The non-ASCII runs of ``data`` with a few bytes either side, up to ``SAMPLE_BYTES``."""
+    out: list[bytes] = []
+    size = 0
+    for match in _NON_ASCII.finditer(data):
+        out.append(data[max(0, match.start() - 24) : match.end() + 24])
+        size += len(out[-1])
+        if size >= SAMPLE_BYTES:
+            break
+    return b" ".join(out)

@@ -36,15 +36,14 @@ _LEAD_CLASS = re.compile(
     r"header__lead|news-header__lead|speakable)(?:$|[\s_-])",
     re.IGNORECASE,
 )
-_LEAD_XPATH = (
-    "//*[@itemprop='description' and not(self::meta)]"
-    "|//*[(self::p or self::div or self::h2 or self::span or self::section) and "
-    "(contains(@class, 'lead') or contains(@class, 'intro') or contains(@class, 'standfirst')"
-    " or contains(@class, 'deck') or contains(@class, 'Dek') or contains(@class, 'summary')"
-    " or contains(@class, 'subtitle') or contains(@class, 'sub-title') or"
-    " contains(@class, 'excerpt') or contains(@class, 'teaser') or contains(@class, 'speakable')"
-    " or contains(@class, 'subline') or contains(@class, 'description'))]"
+# what marks a lead candidate: itemprop=description, or one of these words in the class of
+# a <p>, <div>, <h2>, <span> or <section> (_LEAD_CLASS then asks for them as whole words)
+_LEAD_TAGS = frozenset({"p", "div", "h2", "span", "section"})
+_LEAD_WORDS = re.compile(
+    "lead|intro|standfirst|deck|Dek|summary|subtitle|sub-title|excerpt|teaser|speakable|"
+    "subline|description"
 )
+_MAX_CANDIDATES = 40
 _MAX_LEAD = 1500
 _BLOCKISH = "//*[self::p or self::h2 or self::div or self::strong]"
 _CONTAINS = _BLOCKISH + "[string-length(.) < 4000][contains(normalize-space(.), $prefix)]"
@@ -144,8 +143,22 @@ def lead_from_first_paragraph(meta: PageMeta, first_paragraph: str) -> str | Non
     return None
 
 
+def _lead_candidates(doc: HtmlElement) -> list[HtmlElement]:
+    """The first elements marked as a lead, in document order (one walk over the tree)."""
+    out: list[HtmlElement] = []
+    for el in doc.iter():
+        tag = el.tag
+        if (tag in _LEAD_TAGS and _LEAD_WORDS.search(el.get("class") or "")) or (
+            tag != "meta" and el.get("itemprop") == "description"
+        ):
+            out.append(el)
+            if len(out) >= _MAX_CANDIDATES:
+                break
+    return out
+
+
 def _marked_lead(doc: HtmlElement, title_text: str | None) -> str | None:
-    for el in doc.xpath(_LEAD_XPATH)[:40]:
+    for el in _lead_candidates(doc):
         cls = el.get("class") or ""
         if el.get("itemprop") != "description" and not _LEAD_CLASS.search(cls):
             continue

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from lxml.html import HtmlElement
@@ -25,6 +25,9 @@ from archiver.extract.boilerplate import person
 from archiver.extract.dates import parse_date
 from archiver.extract.text import fold
 
+_SAME_INSTANT = timedelta(minutes=1)
+_UTC = timedelta(0)
+_TIME = re.compile(r"\d:\d\d|^\s*\d{9,13}(?:\.\d+)?\s*$")  # a clock time, or a Unix timestamp
 _META_KEYS = ("property", "name", "itemprop", "http-equiv")
 _PUBLISHED_META = (
     "article:published_time",
@@ -64,8 +67,11 @@ _AUTHOR_META = (
     "og:article:author",
     "dcterms.creator",
 )
+# /2024/05/06/ (the day a whole path segment: in /2023/10/3-fragen-an/ the 3 starts a slug
+# word, it is no day), /2024-05-06, -20240506
 _URL_DATE = re.compile(
-    r"/((?:19|20)\d\d)[/-](0?[1-9]|1[0-2])[/-](0?[1-9]|[12]\d|3[01])(?:/|$|[^0-9])"
+    r"/((?:19|20)\d\d)/(0?[1-9]|1[0-2])/(0?[1-9]|[12]\d|3[01])(?=[/.?#_;,]|$)"
+    r"|/((?:19|20)\d\d)-(0?[1-9]|1[0-2])-(0?[1-9]|[12]\d|3[01])(?![0-9])"
     r"|[/-]((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?:\d{0,10})(?:[/.-]|$)"
 )
 _BYLINE_XPATH = (
@@ -174,16 +180,32 @@ def dated(
     tz: tzinfo | None,
     now: datetime | None,
 ) -> tuple[datetime | None, str | None]:
-    """published (which="published") or updated, with where it came from."""
+    """published (which="published") or updated, with where it came from.
+
+    When the JSON-LD and the ``<meta>`` tags give publication dates on different days, see
+    ``_agreed``."""
     key = "datePublished" if which == "published" else "dateModified"
-    value = parse_date(jsonld.text(meta.article.get(key)), tz=tz, now=now)
-    if value:
-        return value, "jsonld"
+    ld_raw = jsonld.text(meta.article.get(key))
+    ld = parse_date(ld_raw, tz=tz, now=now)
+    tag_raw, tag = None, None
     for name in _PUBLISHED_META if which == "published" else _UPDATED_META:
-        for raw in meta.metas.get(name, ()):
-            value = parse_date(raw, tz=tz, now=now)
-            if value:
-                return value, "meta"
+        tag_raw, tag = next(
+            (
+                (raw, v)
+                for raw in meta.metas.get(name, ())
+                if (v := parse_date(raw, tz=tz, now=now))
+            ),
+            (None, None),
+        )
+        if tag:
+            break
+    if ld and tag and which == "published":
+        modified = parse_date(jsonld.text(meta.article.get("dateModified")), tz=tz, now=now)
+        return _agreed(ld, ld_raw or "", tag, tag_raw or "", modified)
+    if ld:
+        return ld, "jsonld"
+    if tag:
+        return tag, "meta"
     if which != "published":
         return None, None
     for el in doc.iter("time"):
@@ -194,12 +216,36 @@ def dated(
     return (value, "url") if value else (None, None)
 
 
+def _agreed(
+    ld: datetime, ld_raw: str, tag: datetime, tag_raw: str, modified: datetime | None
+) -> tuple[datetime, str]:
+    """The publication date when JSON-LD (``ld``) and a ``<meta>`` tag (``tag``) both give one.
+
+    * the same instant (to the minute) written in two zones: the one in the site's own zone
+      (not UTC) shows the day its readers saw;
+    * the same day, or a tag with no time against a JSON-LD time: the JSON-LD;
+    * a tag that is the JSON-LD ``dateModified`` (to the minute): the JSON-LD, the tag
+      names the last edit;
+    * else the tag: the header the page shows and shares, which its CMS rewrites when the
+      story is published again, where a JSON-LD block often keeps the first draft's date.
+    """
+    if abs(ld - tag) < _SAME_INSTANT:
+        return (
+            (tag, "meta") if ld.utcoffset() == _UTC and tag.utcoffset() != _UTC else (ld, "jsonld")
+        )
+    if ld.date() == tag.date() or (_TIME.search(ld_raw) and not _TIME.search(tag_raw)):
+        return ld, "jsonld"
+    if modified is not None and abs(modified - tag) < _SAME_INSTANT:
+        return ld, "jsonld"
+    return tag, "meta"
+
+
 def url_date(url: str, *, tz: tzinfo | None, now: datetime | None) -> datetime | None:
     """The day a date in the URL's path names (``/2024/05/06/``, ``-20240506``), or None."""
     m = _URL_DATE.search(url)
     if not m:
         return None
-    y, mo, d = (m.group(1), m.group(2), m.group(3)) if m.group(1) else m.group(4, 5, 6)
+    y, mo, d = next(m.group(i, i + 1, i + 2) for i in (1, 4, 7) if m.group(i))
     return parse_date(f"{y}-{int(mo):02d}-{int(d):02d}", tz=tz, now=now)
 
 
