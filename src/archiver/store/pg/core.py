@@ -145,7 +145,8 @@ class PgStore(Store):
         return int(found[0] or 0)
 
     def migrate(self, progress: searchindex.Progress | None = None) -> int:
-        """Apply the migrations this archive lacks (one transaction); returns the version."""
+        """Apply the migrations this archive lacks (one transaction), then (re-)index what
+        the search index lacks, as on SQLite; returns the version."""
         with self.transaction() as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations"
@@ -161,6 +162,8 @@ class PgStore(Store):
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, to_iso(utcnow())),
                 )
+            searchindex.keep_current(conn)
+        searchindex.backfill(self.conn, self.transaction, progress)
         return self.schema_version()
 
     # ---- checks
