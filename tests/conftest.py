@@ -56,6 +56,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if failed:
         raise pytest.UsageError(f"cannot convert the lemma tables of {', '.join(failed)}")
 
+
 # no timed assertions: hypothesis's per-example deadline fails on a busy machine, not on a bug
 settings.register_profile("archiver", deadline=None)
 settings.load_profile("archiver")

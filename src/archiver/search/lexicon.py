@@ -133,6 +133,24 @@ def _stem_words(language: str) -> Callable[[list[str]], list[str]]:
     return cast(Callable[[list[str]], list[str]], Stemmer.Stemmer(STEMMERS[language]).stemWords)
 
 
+def kept(language: str) -> list[tuple[str, str]]:
+    """The (form, lemma) pairs a lexicon keeps, in form order: the first lemma of each form,
+    and only where the form's stem differs from its lemma's (the analyzer stems both alike
+    otherwise)."""
+    table: dict[str, str] = {}
+    for form, lemma in entries(language):
+        if form != lemma:
+            table.setdefault(form, lemma)
+    forms = list(table)
+    stem = _stem_words(language)
+    lemmas = [table[f] for f in forms]
+    return sorted(
+        (f, lem)
+        for f, lem, a, b in zip(forms, lemmas, stem(forms), stem(lemmas), strict=True)
+        if a != b
+    )
+
+
 def build(language: str, dest: Path) -> int:
     """Convert ``language``'s table into the SQLite file ``dest`` (atomically); returns the
     number of forms. Runs in the child process ``convert`` starts."""
@@ -145,25 +163,16 @@ def build(language: str, dest: Path) -> int:
         conn.execute(
             "CREATE TABLE lemmas (form TEXT PRIMARY KEY, lemma TEXT NOT NULL) WITHOUT ROWID"
         )
-        table: dict[str, str] = {}
-        for form, lemma in entries(language):
-            if form != lemma:
-                table.setdefault(form, lemma)
-        forms = list(table)
-        # a form whose stem is its lemma's stem needs no lookup: the analyzer stems both alike
-        stem = _stem_words(language)
-        needed = [
-            (f, table[f])
-            for f, a, b in zip(forms, stem(forms), stem([table[f] for f in forms]), strict=True)
-            if a != b
-        ]
+        needed = kept(language)
         conn.executemany(  # in key order: the B-tree is written left to right
-            "INSERT INTO lemmas (form, lemma) VALUES (?, ?)", sorted(needed)
+            "INSERT INTO lemmas (form, lemma) VALUES (?, ?)", needed
         )
         conn.commit()
         count = int(conn.execute("SELECT count(*) FROM lemmas").fetchone()[0])
     finally:
         conn.close()
+    with open(tmp, "rb") as fh:  # on disk before it has its name: never a torn file there
+        os.fsync(fh.fileno())
     os.replace(tmp, dest)
     return count
 
@@ -238,7 +247,7 @@ class Lexicon:
             log.warning(
                 "lexicon: %s; the %s lemma table is read into memory instead", exc, language
             )
-            return dict(entries(language))
+            return dict(kept(language))
 
     def lemma(self, word: str, language: str) -> str:
         """The lemma of a lowered word (``lower``), the word itself when the table lacks it."""
