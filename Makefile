@@ -44,7 +44,8 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/dedup.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/footprint.py
-	$(BIN)/python bench/search.py --n 100000
+	$(BIN)/python bench/search.py --n 100000 --pg
+	$(BIN)/python bench/pg.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

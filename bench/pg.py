@@ -15,7 +15,8 @@
 
     .venv/bin/python bench/pg.py [--hosts 16] [--per-host 15] [--delay 0.2] [--search-n 20000]
 
-(``--search-n 0``: no search part; ``--skip-poll``: no polling part.)
+(``--search-n 0``: no search part; ``--skip-poll``: no polling part.) Where no PostgreSQL
+server can be started it prints one line saying why and exits 0 (``make bench`` goes on).
 """
 
 from __future__ import annotations
@@ -305,9 +306,9 @@ def main() -> int:
     from pgcluster import start_cluster
 
     cluster, why = start_cluster()
-    if cluster is None:
-        print(f"no PostgreSQL server: {why}")
-        return 1
+    if cluster is None:  # `make bench` goes on with the others
+        print(f"bench/pg.py: skipped, no PostgreSQL server can be started here: {why}")
+        return 0
     ctx = mp.get_context("fork")
     ports = ctx.Array("i", args.hosts)
     total = args.hosts * args.per_host

@@ -21,7 +21,13 @@ on the analyzed index (with the expression search() builds) and on the unicode61
 ("today": the words as typed), in the same run, interleaved. Targets: load >= 2,000
 articles/s; p95 <= 1.2x bare.
 
+With ``--pg`` the same archive is also copied into PostgreSQL (``archiver copy`` into a
+throwaway cluster, ``tests/pgcluster.py``) and ``search()`` timed on both backends, the same
+queries interleaved: p50/p95 per query kind, the copy's rate, the index sizes (``--pg-only``:
+that comparison alone, without the unicode61 peer's load and the bare-MATCH table).
+
 Usage: .venv/bin/python bench/search.py [--n 1000000] [--db PATH] [--reuse] [--runs 40]
+       [--pg [--pg-only]]
 """
 
 from __future__ import annotations
@@ -361,15 +367,17 @@ def bare_sqls(index: str) -> tuple[str, str]:
 Timings = tuple[str, list[float], list[float], list[float], list[float], int]
 
 
-def queries(db: Path, runs: int) -> list[Timings]:
-    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+Case = tuple[str, str, dict[str, Any], tuple[Any, ...]]
+
+
+def query_cases(conn: sqlite3.Connection) -> list[Case]:
+    """(label, query as typed, search() filters, the bare "today" MATCH and its params)."""
     vocab = (
         conn.execute("SELECT title FROM articles WHERE language = 'en' LIMIT 1")
         .fetchone()[0]
         .split()
     )
     rare = _rare_term(conn)
-    held = languages(conn)
     since, until = datetime(2021, 1, 1, tzinfo=UTC), datetime(2021, 7, 1, tzinfo=UTC)
     window = (since.isoformat(), until.isoformat())
     cases: list[tuple[str, str, dict[str, Any], tuple[Any, ...]]] = [
@@ -385,6 +393,13 @@ def queries(db: Path, runs: int) -> list[Timings]:
         ),
         ("title word", f"title:{vocab[0].lower()}", {}, (f'title : "{vocab[0].lower()}"',)),
     ]
+    return cases
+
+
+def queries(db: Path, runs: int) -> list[Timings]:
+    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+    held = languages(conn)
+    cases = query_cases(conn)
     results: list[tuple[str, list[float], list[float], list[float], list[float], int]] = []
     for label, text, kwargs, today_params in cases:
         filtered = "source" in kwargs
@@ -408,6 +423,73 @@ def queries(db: Path, runs: int) -> list[Timings]:
         results.append((label, timings[0], timings[1], timings[2], timings[3], hits))
     conn.close()
     return results
+
+
+def pg_compare(db: Path, runs: int, batch: int) -> None:
+    """The same archive on PostgreSQL: ``archiver copy`` of it into a throwaway cluster (the
+    load rate, the index size), then ``search()`` of the same queries on both backends,
+    interleaved, each call as the CLI makes it (open, query, close); p50/p95 per query kind
+    and whether both return the same stories. A line saying why, when no server starts."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from archiver.store.pg.copy import copy_archive
+    from archiver.store.pg.core import PgStore
+
+    from pgcluster import start_cluster
+
+    cluster, why = start_cluster()
+    if cluster is None:
+        print(f"PostgreSQL: skipped, {why}")
+        return
+    try:
+        url = cluster.new_database()
+        with Store(db, readonly=True) as src, PgStore(url) as dest:
+            n = src.count_articles()
+            t0 = time.perf_counter()
+            copy_archive(src, dest, batch=batch)
+            spent = time.perf_counter() - t0
+            dest.conn.execute("VACUUM ANALYZE")
+            sizes = dest.conn.execute(
+                "SELECT pg_total_relation_size('articles_search'),"
+                " pg_relation_size('idx_articles_search_tsv'), pg_database_size(current_database())"
+            ).fetchone()
+        lite = index_sizes(db)["articles_search"]
+        db_size = sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
+        print(
+            f"\nPostgreSQL {cluster.bindir.parent.name}: archiver copy of the {n:,} articles in"
+            f" {spent:.1f} s = {n / spent:,.0f} articles/s (index rows copied as analyzed,"
+            f" tsvector built in Python); articles_search {sizes[0] / 1e6:,.0f} MB of which GIN"
+            f" {sizes[1] / 1e6:,.0f} MB (SQLite articles_search {lite / 1e6:,.0f} MB); database"
+            f" {sizes[2] / 1e9:.2f} GB (SQLite file {db_size / 1e9:.2f} GB)"
+        )
+        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+        cases = query_cases(conn)
+        conn.close()
+        print(
+            f"search() on both, ms ({runs} runs each, interleaved; open, query, close):\n"
+            f"{'query':<26} {'SQLite p50':>10} {'p95':>7} {'PG p50':>8} {'p95':>7}"
+            f" {'p95 ratio':>9}  same hits"
+        )
+        for label, text, kwargs, _ in cases:
+            lite_ms: list[float] = []
+            pg_ms: list[float] = []
+            same = {h.url for h in search(db, text, limit=200, sort="newest", **kwargs)} == {
+                h.url for h in search(url, text, limit=200, sort="newest", **kwargs)
+            }
+            for _ in range(runs):
+                lite_ms += measure(1, functools.partial(search, db, text, **kwargs))
+                pg_ms += measure(1, functools.partial(search, url, text, **kwargs))
+            p95l, p95p = percentile(lite_ms, 0.95), percentile(pg_ms, 0.95)
+            print(
+                f"{label[:26]:<26} {statistics.median(lite_ms):>10.2f} {p95l:>7.2f}"
+                f" {statistics.median(pg_ms):>8.2f} {p95p:>7.2f} {p95p / p95l:>8.2f}x  {same}"
+            )
+    finally:
+        cluster.stop()
+        import shutil
+
+        shutil.rmtree(cluster.root, ignore_errors=True)
 
 
 def _fetch(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
@@ -434,6 +516,10 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="query an existing --db, no load")
     parser.add_argument("--runs", type=int, default=40, help="timed runs per query")
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument(
+        "--pg", action="store_true", help="also on PostgreSQL: copy the archive, same queries"
+    )
+    parser.add_argument("--pg-only", action="store_true", help="with --pg: no SQLite peers")
     args = parser.parse_args()
     tmp = None
     if args.db is None:
@@ -447,20 +533,29 @@ def main() -> None:
         print(f"loading {args.n:,} synthetic articles with Store.add_articles ...")
         rate, overall = load(args.db, args.n, args.seed)
         size = sum(p.stat().st_size for p in args.db.parent.glob(args.db.name + "*"))
-        peer_db = args.db.with_name(args.db.stem + "-today.db")
-        today = load_today(peer_db, args.n, args.seed)
-        peer_size = sum(p.stat().st_size for p in peer_db.parent.glob(peer_db.name + "*"))
-        for p in peer_db.parent.glob(peer_db.name + "*"):
-            p.unlink()
         verdict = "ok" if rate >= 2000 else "BELOW TARGET"
         print(
             f"load: {args.n:,} articles at {rate:,.0f} articles/s in Store.add_articles with "
             f"the analyzed index maintained (target >= 2,000: {verdict}); {overall:,.0f}/s "
-            f"including the generation of the text; archive {size / 1e9:.2f} GB\n"
-            f"peer (today: unicode61 FTS5 by triggers, no analysis): {today:,.0f} articles/s; "
-            f"archive {peer_size / 1e9:.2f} GB"
+            f"including the generation of the text; archive {size / 1e9:.2f} GB"
         )
-        add_today_index(args.db)
+        if not args.pg_only:
+            peer_db = args.db.with_name(args.db.stem + "-today.db")
+            today = load_today(peer_db, args.n, args.seed)
+            peer_size = sum(p.stat().st_size for p in peer_db.parent.glob(peer_db.name + "*"))
+            for p in peer_db.parent.glob(peer_db.name + "*"):
+                p.unlink()
+            print(
+                f"peer (today: unicode61 FTS5 by triggers, no analysis): {today:,.0f} "
+                f"articles/s; archive {peer_size / 1e9:.2f} GB"
+            )
+        add_today_index(args.db)  # the rare word is read from it
+    if args.pg:
+        pg_compare(args.db, args.runs, batch=5_000)
+    if args.pg_only:
+        if tmp is not None:
+            tmp.cleanup()
+        return
     sizes = index_sizes(args.db)
     print(
         f"index sizes: analyzed articles_search {sizes['articles_search'] / 1e6:,.0f} MB, "

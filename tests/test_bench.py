@@ -139,6 +139,43 @@ def test_pg() -> None:
     assert re.search(r"kill -9 of 1 of 2 PostgreSQL daemons .* lost 0, archived twice 0", out), out
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(
+    not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")), reason="no PostgreSQL server here"
+)
+def test_search_on_postgresql() -> None:
+    out = run("search.py", "--n", "200", "--runs", "2", "--pg", "--pg-only")
+    assert re.search(r"archiver copy of the 200 articles in [\d.]+ s = \d+ articles/s", out), out
+    for query in ("common word", "rare word", "phrase", "title word"):
+        assert re.search(rf"^{query}.*x\s+True$", out, re.M), (query, out)
+
+
+def test_pg_without_a_server_is_a_skip_line_not_a_failure(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    import pgcluster
+
+    monkeypatch.setattr(pgcluster, "BIN_DIRS", [])  # no PostgreSQL installed
+    monkeypatch.setattr(sys, "argv", ["pg.py"])
+    spec = importlib.util.spec_from_file_location("bench_pg", BENCH / "pg.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.main() == 0
+    out = capsys.readouterr().out
+    assert out.startswith("bench/pg.py: skipped, no PostgreSQL server can be started here:")
+    assert "not installed" in out
+
+
+def test_make_bench_runs_pg_and_the_search_comparison() -> None:
+    recipe = (ROOT / "Makefile").read_text(encoding="utf-8").split("\nbench:", 1)[1]
+    recipe = recipe.split("\n\n", 1)[0]
+    assert "bench/pg.py" in recipe
+    assert "bench/search.py --n 100000 --pg" in recipe
+
+
 def test_heldout(tmp_path: Path) -> None:
     # the held-out sets are other projects' checkouts, read where they are; here, two pages
     # of our own fixtures laid out as the article-extraction-benchmark lays out its pages

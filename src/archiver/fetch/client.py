@@ -56,7 +56,7 @@ from archiver.fetch.netguard import (
     check_literal,
     screen,
 )
-from archiver.fetch.politeness import HostGate, parse_retry_after, pause, stopped
+from archiver.fetch.politeness import HostGate, SharedSlots, parse_retry_after, pause, stopped
 from archiver.fetch.robots import ROBOTS_MAX_BYTES, RobotsCache
 from archiver.models import Fetched, RequestRecord
 from archiver.timeutil import utcnow
@@ -136,6 +136,13 @@ class Fetcher:
         self._robots = RobotsCache(settings.user_agent, self._fetch_robots, clock=clock)
 
     # -- public ---------------------------------------------------------------------------
+
+    def share_hosts(self, slots: SharedSlots) -> None:
+        """Hold the per-host delay and Retry-After across processes through ``slots`` (host
+        slots in a database every daemon shares, ``fetch.politeness.SharedSlots``). A slot
+        this process took stays held for at most one request's deadline plus 15 s when the
+        process dies holding it."""
+        self._gate.share(slots, hold=self.settings.timeout + 15)
 
     def get(
         self,

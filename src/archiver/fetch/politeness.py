@@ -6,9 +6,9 @@ serial; the next one starts at least ``delay`` seconds (or the host's Crawl-dela
 larger) after the previous one ended. Every wait ends promptly when ``stop`` is set.
 
 Across processes and machines (several daemons on one PostgreSQL archive) a ``SharedSlots``
-plugged in with ``share()`` holds the same rule in the archive: a request also takes the
-host's shared slot, and the next one, from any daemon, starts ``delay`` after it ended; a
-Retry-After block is shared too.
+(the store side implements it: ``store.pg.slots``) plugged in with ``Fetcher.share_hosts()``
+holds the same rule in the archive: a request also takes the host's shared slot, and the
+next one, from any daemon, starts ``delay`` after it ended; a Retry-After block is shared.
 """
 
 from __future__ import annotations

@@ -6,11 +6,12 @@ claims a source before it polls it, renews the lease while it polls (``Renewer``
 releases it when done; a holder that died without releasing loses its lease at expiry, or at
 once when it ran on this machine and its pid is gone.
 
-The claim is one atomic statement, ``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` the lease
-is free, expired or already ours, in ``BEGIN IMMEDIATE``; it took the lease when the row
-afterwards names us. The same table, statement and rule serve PostgreSQL (``store.pg``),
-where the store's write transaction holds an advisory lock, so two daemons' claims are
-serialised the way ``BEGIN IMMEDIATE`` serialises them here.
+How a claim takes the row is the backend's (``claim_row``, the hook): on SQLite one atomic
+statement, ``INSERT ... ON CONFLICT DO UPDATE ... WHERE`` the lease is free, expired or
+already ours, in ``BEGIN IMMEDIATE``; on PostgreSQL ``store.pg.leases``: the row locked
+with ``SELECT ... FOR UPDATE SKIP LOCKED`` when it is free for us, outside the writers'
+advisory lock. Either way the claim took the lease when the row afterwards names us; the
+rest (a dead holder on this machine, renewal, release) is the same for both.
 """
 
 from __future__ import annotations
@@ -100,6 +101,27 @@ def claim(
     """Take (or renew) ``source``'s lease for ``holder``; ``None`` when it is ours now, else
     the other holder's live lease."""
     now = now or utcnow()
+    lease = _lease(claim_row(store, source, holder, now, ttl))
+    if lease.holder != holder.id and lease.host == holder.host and not _alive(lease.pid):
+        # its holder died on this machine (kill -9, a crash): no need to wait for expiry
+        with store.transaction() as conn:
+            conn.execute(
+                "DELETE FROM leases WHERE source = ? AND holder = ?", (source, lease.holder)
+            )
+        return claim(store, source, holder, ttl=ttl, now=now)
+    return None if lease.holder == holder.id else lease
+
+
+def claim_row(
+    store: Store, source: str, holder: Holder, now: datetime, ttl: timedelta
+) -> tuple[object, ...]:
+    """The backend hook: try to take ``source``'s lease; the lease row as it stands after."""
+    if getattr(store, "backend", "sqlite") == "postgresql":
+        from archiver.store.pg.core import PgStore
+        from archiver.store.pg.leases import claim_row as claim_skip_locked
+
+        assert isinstance(store, PgStore)
+        return claim_skip_locked(store, source, holder, now, ttl)
     with store.transaction() as conn:
         conn.execute(
             f"""INSERT INTO leases ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)
@@ -120,15 +142,7 @@ def claim(
             ),
         )
         row = conn.execute(f"SELECT {_COLUMNS} FROM leases WHERE source = ?", (source,)).fetchone()
-    lease = _lease(row)
-    if lease.holder != holder.id and lease.host == holder.host and not _alive(lease.pid):
-        # its holder died on this machine (kill -9, a crash): no need to wait for expiry
-        with store.transaction() as conn:
-            conn.execute(
-                "DELETE FROM leases WHERE source = ? AND holder = ?", (source, lease.holder)
-            )
-        return claim(store, source, holder, ttl=ttl, now=now)
-    return None if lease.holder == holder.id else lease
+    return tuple(row)
 
 
 def _alive(pid: int) -> bool:

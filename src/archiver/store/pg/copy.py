@@ -2,8 +2,10 @@
 
 Each table is read in its primary key's order, ``batch`` rows per transaction on DEST; the
 same transaction records the last key copied (``copy_progress`` on DEST) and indexes the
-copied articles for search, so an interrupted copy resumes at the next batch and never
-duplicates a row. DEST must be a new (or partly copied) archive: one that already holds
+copied articles for search (the source's index rows as they are, when its index is whole: no
+article is analyzed again), so an interrupted copy resumes at the next batch and never
+duplicates a row; on PostgreSQL the search index's GIN index is built once, after the last
+batch. DEST must be a new (or partly copied) archive: one that already holds
 articles of its own is refused. Leases, host slots and re-extraction progress are the
 running state of their pollers and stay behind.
 """
@@ -84,6 +86,11 @@ def copy_archive(
     if progress is not None:
         progress(done, total)
     rows: dict[str, int] = {}
+    verbatim = searchindex.pending(src.conn) is None  # src's index is whole: copy it as it is
+    to_pg = getattr(dest, "backend", "sqlite") == "postgresql"
+    if to_pg:  # the GIN index is built once, at the end: many times cheaper than row by row
+        with dest.transaction() as conn:
+            conn.execute("DROP INDEX IF EXISTS idx_articles_search_tsv")
     for table, key in TABLES:
         wanted = set(_columns(dest, table))
         columns = [c for c in _columns(src, table) if c in wanted]
@@ -105,14 +112,14 @@ def copy_archive(
             with dest.transaction() as conn:
                 conn.executemany(insert, [tuple(r) for r in chunk])
                 if table == "articles":
-                    searchindex.index_articles(conn, [int(r[position]) for r in chunk])
+                    _index(src, dest, conn, [int(r[position]) for r in chunk], verbatim)
                 conn.execute(
                     "INSERT INTO copy_progress (tbl, last_key, copied) VALUES (?, ?, ?)"
                     " ON CONFLICT(tbl) DO UPDATE SET last_key = excluded.last_key,"
                     " copied = excluded.copied",
                     (table, str(last), copied),
                 )
-                if table in SERIALS and getattr(dest, "backend", "sqlite") == "postgresql":
+                if table in SERIALS and to_pg:
                     conn.execute(
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                         f" (SELECT max(id) FROM {table}))"
@@ -121,4 +128,48 @@ def copy_archive(
             if progress is not None:
                 progress(done, total)
         rows[table] = copied
+    if to_pg:
+        from archiver.store.pg.schema import GIN_INDEX
+
+        with dest.transaction() as conn:
+            conn.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            conn.execute(GIN_INDEX)
     return Copied(rows=rows, resumed=resumed)
+
+
+def _index(src: Store, dest: Store, conn: Any, ids: list[int], verbatim: bool) -> None:
+    """Index the copied articles ``ids`` on DEST, in its transaction ``conn``: the source's own
+    index rows as they are (its analyzed text; on PostgreSQL with the ``tsvector`` built in
+    Python, ``store.pg.tsv``), so nothing is analyzed again; articles the source has not
+    indexed yet are analyzed here (``searchindex.index_articles``)."""
+    found: list[Any] = []
+    for i in range(0, len(ids) if verbatim else 0, searchindex.BATCH):
+        chunk = ids[i : i + searchindex.BATCH]
+        found += src.conn.execute(
+            "SELECT rowid, title, lead, body, language FROM articles_search"
+            f" WHERE rowid IN ({','.join('?' * len(chunk))})",
+            chunk,
+        ).fetchall()
+    if found:
+        if getattr(dest, "backend", "sqlite") == "postgresql":
+            from archiver.store.pg.tsv import tsvector_text
+
+            conn.executemany(
+                "INSERT OR IGNORE INTO articles_search (rowid, title, lead, body, language, tsv)"
+                " VALUES (?, ?, ?, ?, ?, ?::tsvector)",
+                [(*r, tsvector_text(r[1], r[2], r[3])) for r in found],
+            )
+        else:
+            conn.executemany(
+                "INSERT OR IGNORE INTO articles_search (rowid, title, lead, body, language)"
+                " VALUES (?, ?, ?, ?, ?)",
+                [tuple(r) for r in found],
+            )
+        conn.executemany(
+            "INSERT OR IGNORE INTO search_languages (language) VALUES (?)",
+            [(lang,) for lang in sorted({r[4] or "" for r in found})],
+        )
+    indexed = {int(r[0]) for r in found}
+    rest = [i for i in ids if i not in indexed]
+    if rest:
+        searchindex.index_articles(conn, rest)

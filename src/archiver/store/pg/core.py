@@ -132,6 +132,26 @@ class PgStore(Store):
                 ) from None
             raise
 
+    @contextmanager
+    def row_transaction(self) -> Iterator[Any]:
+        """BEGIN … COMMIT without the writers' lock, for statements whose row locks are their
+        own guard (the lease claim's ``FOR UPDATE SKIP LOCKED``); errors roll it back."""
+        if self.readonly:
+            raise StoreError(f"{self.location}: opened read-only; this command cannot write")
+        conn = cast(Connection, self.conn)
+        try:
+            conn.raw.execute("BEGIN")
+            yield conn
+            conn.raw.execute("COMMIT")
+        except BaseException as exc:
+            with suppress(psycopg.Error):
+                conn.raw.execute("ROLLBACK")
+            if isinstance(exc, psycopg.Error):
+                raise StoreError(
+                    f"archive write failed and was rolled back: {str(exc).strip()}"
+                ) from None
+            raise
+
     def checkpoint(self) -> None:
         """Nothing to fold: PostgreSQL checkpoints and vacuums by itself."""
 
@@ -162,6 +182,8 @@ class PgStore(Store):
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, to_iso(utcnow())),
                 )
+            if conn.execute("SELECT to_regclass('idx_articles_search_tsv')").fetchone()[0] is None:
+                conn.raw.execute(schema.GIN_INDEX)  # a copy stopped before it built it
             searchindex.keep_current(conn)
         searchindex.backfill(self.conn, self.transaction, progress)
         return self.schema_version()

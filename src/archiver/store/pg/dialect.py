@@ -7,7 +7,7 @@ that differ are rewritten here, side by side with their SQLite form:
 * ``INSERT OR IGNORE INTO ...``   -> ``INSERT INTO ... ON CONFLICT DO NOTHING``
 * ``max(a, b)`` of two values     -> ``greatest(a, b)``
 * in an upsert, ``col`` of the existing row -> ``table.col``
-* ``cursor.lastrowid`` after ``INSERT INTO articles`` -> ``RETURNING id``
+* ``cursor.lastrowid`` after an ``INSERT`` into a table with a serial id -> ``RETURNING id``
 
 Rows read like ``sqlite3.Row``: by position, by column name, and ``dict(row)``.
 """
@@ -45,7 +45,9 @@ _UPSERT_REFS = (
     ),
 )
 _OFFSET_RE = re.compile(r'(?<![\w"])offset(?![\w"])')
-_RETURNING_ID_RE = re.compile(r"^\s*INSERT INTO (articles|revisions|fetches)\b", re.IGNORECASE)
+_RETURNING_ID_RE = re.compile(
+    r"^\s*INSERT INTO (articles|revisions|fetches|reextract_runs)\b", re.IGNORECASE
+)
 
 
 @lru_cache(maxsize=512)

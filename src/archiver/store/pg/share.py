@@ -1,7 +1,8 @@
 """What a poller does differently on a PostgreSQL archive, where several daemons may poll.
 
-``share_backend`` plugs the archive's host slots into the Fetcher's politeness (the per-host
-delay and Retry-After hold across daemons) and names the process's WARC files by its
+``share_backend`` plugs the archive's host slots (``PgHostSlots``, a
+``fetch.politeness.SharedSlots``) into the Fetcher through its public ``share_hosts`` (the
+per-host delay and Retry-After hold across daemons) and names the process's WARC files by its
 daemon id, so daemons sharing ``archive.captures`` never write to one file. On SQLite it
 changes nothing. Imports no database driver unless the archive is PostgreSQL.
 """
@@ -26,7 +27,6 @@ def share_backend(store: Store, fetcher: Fetcher, holder: Holder) -> str:
     from archiver.store.pg.slots import PgHostSlots
 
     assert isinstance(store, PgStore)
-    gate = fetcher._gate
-    gate.share(PgHostSlots(store, holder.id), hold=fetcher.settings.timeout + 15)
+    fetcher.share_hosts(PgHostSlots(store, holder.id))
     safe = "".join(c if c.isalnum() or c in "_.-" else "-" for c in holder.host)
     return f"{WARC_PREFIX}-{safe}-{holder.pid}-{holder.token}"
