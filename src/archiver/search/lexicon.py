@@ -152,29 +152,11 @@ def kept(language: str) -> list[tuple[str, str]]:
 
 
 def build(language: str, dest: Path) -> int:
-    """Convert ``language``'s table into the SQLite file ``dest`` (atomically); returns the
-    number of forms. Runs in the child process ``convert`` starts."""
-    tmp = dest.with_name(f"{dest.name}.{os.getpid()}.tmp")
-    tmp.unlink(missing_ok=True)
-    conn = sqlite3.connect(tmp)
-    try:
-        conn.execute("PRAGMA journal_mode = OFF")
-        conn.execute("PRAGMA synchronous = OFF")
-        conn.execute(
-            "CREATE TABLE lemmas (form TEXT PRIMARY KEY, lemma TEXT NOT NULL) WITHOUT ROWID"
-        )
-        needed = kept(language)
-        conn.executemany(  # in key order: the B-tree is written left to right
-            "INSERT INTO lemmas (form, lemma) VALUES (?, ?)", needed
-        )
-        conn.commit()
-        count = int(conn.execute("SELECT count(*) FROM lemmas").fetchone()[0])
-    finally:
-        conn.close()
-    with open(tmp, "rb") as fh:  # on disk before it has its name: never a torn file there
-        os.fsync(fh.fileno())
-    os.replace(tmp, dest)
-    return count
+    """Convert ``language``'s table into the file ``dest`` (``store.lexiconfile``, atomic);
+    returns the number of forms kept. Runs in the child process ``convert`` starts."""
+    from archiver.store import lexiconfile
+
+    return lexiconfile.write(kept(language), dest)
 
 
 def convert(language: str, where: Path) -> Path:
