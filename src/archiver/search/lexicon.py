@@ -4,7 +4,7 @@ The analyzer turns each word into its lemma before stemming it (``blieb`` -> ``b
 ``gezeigt`` -> ``zeigen``, ``toplantılar`` -> ``toplantı``), so a dictionary form finds the
 forms a stemmer cannot bring together (German ablaut and ``ge-`` participles, Turkish, Russian
 stems that change). The tables are those of ``spacy-lookups-data`` (form -> lemma, 25
-languages; ``LANGUAGES``), an independent, MIT-licensed resource made for this job.
+languages: ``languages()``), an independent, MIT-licensed resource made for this job.
 
 Held in memory, a table costs 30-270 MB per language (1.3 million forms for Turkish) and a
 few seconds to load, in every process that analyzes: the daemon's workers, ``archiver
@@ -45,7 +45,6 @@ from typing import cast
 
 log = logging.getLogger("archiver.search")
 
-PACKAGE = "spacy_lookups_data"
 FORMAT = 3  # the layout and rules of the converted files
 BUILD_TIMEOUT_S = 300.0
 
