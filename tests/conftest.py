@@ -11,6 +11,10 @@ defines its own fixture of the same name, which wins over these.
 * ``archive``: the search stories (``search_helpers.STORIES``) in an archive, once a module;
 * ``pg_cluster``, ``pg_url``: a throwaway PostgreSQL cluster per session (``pgcluster``).
 
+The lemma tables (``archiver.search.lexicon``) are converted once per machine into a
+directory of the tests' own (``ARCHIVER_LEXICON_DIR``, inherited by the daemons the tests
+start), never into the user's cache.
+
 Hypothesis runs without its per-example deadline (no timed assertions in tests). The
 ``slow`` marker's contract: ``make test`` runs ``-m "not slow"``; ``make test-all``
 and ``.ci/run`` run everything.
@@ -18,6 +22,8 @@ and ``.ci/run`` run everything.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +38,24 @@ from search_helpers import build_archive
 from servers import Server
 from servers import fetcher as make_fetcher
 from sitefixture import Site, serve_site
+
+os.environ.setdefault(
+    "ARCHIVER_LEXICON_DIR",
+    str(Path(tempfile.gettempdir()) / f"archiver-test-lexicon-{os.getuid()}"),
+)
+#: the languages of the tests' stories that have a lemma table
+LEXICON_LANGUAGES = ("de", "en", "es", "fr", "it", "pt", "ru", "tr")
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Convert the lemma tables the tests need before any test runs (once per machine):
+    a conversion takes seconds, which no test's own time budget should pay."""
+    from archiver.search import lexicon
+
+    failed = lexicon.prepare(LEXICON_LANGUAGES)
+    if failed:
+        raise pytest.UsageError(f"cannot convert the lemma tables of {', '.join(failed)}")
+
 
 # no timed assertions: hypothesis's per-example deadline fails on a busy machine, not on a bug
 settings.register_profile("archiver", deadline=None)

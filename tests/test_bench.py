@@ -37,7 +37,7 @@ def run(script: str, *args: str) -> str:
 
 def test_every_bench_script_has_a_smoke_run_here() -> None:
     smoked = {"capture_size.py", "dedup.py", "extract.py", "hostile.py", "poll.py", "search.py"}
-    smoked |= {"footprint.py", "heldout.py", "ingest.py", "pg.py", "serve.py"}
+    smoked |= {"footprint.py", "heldout.py", "ingest.py", "pg.py", "serve.py", "search_heldout.py"}
     assert {p.name for p in BENCH.glob("*.py")} == smoked
 
 
@@ -193,3 +193,24 @@ def test_heldout(tmp_path: Path) -> None:
     out = run("heldout.py", "--aeb", str(tmp_path), "--extractor", "archiver,trafilatura")
     assert re.search(rf"^aeb\s+archiver\s+2\s+{NUMBER}\s+{NUMBER}", out, re.M), out
     assert re.search(rf"^aeb\s+trafilatura\s+2\s+{NUMBER}\s+{NUMBER}", out, re.M), out
+
+
+def test_search_heldout(tmp_path: Path) -> None:
+    # fundus is another project's checkout, read where it is; here, two pages of our own
+    # fixtures laid out as fundus lays out its test data
+    import gzip
+
+    pages = ROOT / "tests" / "fixtures" / "pages"
+    data = tmp_path / "tests" / "resources" / "parser" / "test_data" / "xx"
+    data.mkdir(parents=True)
+    versions, meta = {}, {}
+    for i, name in enumerate(("anadolu-article", "tass-com-seed"), start=1):
+        expected = json.loads((pages / f"{name}.json").read_text(encoding="utf-8"))
+        html = f"Wire_2024_01_0{i}.html.gz"
+        (data / html).write_bytes(gzip.compress((pages / f"{name}.html").read_bytes()))
+        versions[f"V{i}"] = {"title": expected["title"]}
+        meta[html] = {"url": expected["url"]}
+    (data / "Wire.json").write_text(json.dumps(versions), encoding="utf-8")
+    (data / "meta.info").write_text(json.dumps(meta), encoding="utf-8")
+    out = run("search_heldout.py", "--fundus", str(tmp_path), "--per-language", "2")
+    assert re.search(rf"^exact/all\s+\d+\s+R {NUMBER} P {NUMBER}", out, re.M), out

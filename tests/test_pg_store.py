@@ -28,6 +28,8 @@ QUERIES = [
     "walrus",
     "walruses tusks",
     '"satellite tags"',
+    '"tags on walruses"',  # exact phrases: as written, on both backends
+    '"tag on walrus"',
     "title:walruses",
     "tea OR windmill",
     "alpaca*",
@@ -108,6 +110,7 @@ def test_search_agrees_with_sqlite_on_the_same_pages(
         newest = [h.url for h in search(pg_url, text, limit=50, sort="newest")]
         assert set(newest) == theirs, text
     assert {h.url for h in search(pg_url, "walrus", limit=50)}  # not vacuous
+    assert search(pg_url, '"tags on walruses"') and not search(pg_url, '"tag on walrus"')
 
 
 def test_tsquery_is_the_fts5_expression_operator_for_operator() -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver.search import search
+from archiver.search import analyzer, search
 from archiver.store import Store, schema, searchindex
 from archiver.timeutil import to_iso, utcnow
 
@@ -101,3 +101,29 @@ def test_search_on_an_archive_without_the_index_says_what_to_do(tmp_path: Path) 
     with pytest.raises(StoreError, match="no search index yet"):
         search(path, "story")
     assert sqlite3.connect(path).execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+
+
+def test_an_archive_indexed_by_another_analyzer_is_indexed_again(tmp_path: Path) -> None:
+    # migration 9, and any later change of analysis, lemma tables or stemmer
+    path = old_archive(tmp_path / "old.db", 6)
+    with Store(path) as store:
+        store.migrate()
+        assert searchindex.indexed_by(store.conn) == analyzer.VERSION
+        with store.transaction() as conn:  # the index as another analyzer left it
+            conn.execute("UPDATE articles_search SET title = 'stale', body = 'stale'")
+            conn.execute("UPDATE search_analyzer SET version = 'an older analyzer'")
+    assert search(path, "переговоры", all_versions=True) == []
+    seen: list[tuple[int, int]] = []
+    with Store(path) as store:
+        store.migrate(progress=lambda done, total: seen.append((done, total)))
+        assert searchindex.indexed_by(store.conn) == analyzer.VERSION
+        assert searchindex.pending(store.conn) is None
+        assert store.integrity_problems() == []
+    assert seen == [(6, 6)]
+    assert len(search(path, "переговоры", all_versions=True)) == 3
+    assert len(search(path, '"на переговорах в Женеве"', all_versions=True)) == 3
+    assert search(path, '"на переговорах в Москве"', all_versions=True) == []
+    with Store(path) as store:  # nothing to do once current
+        seen.clear()
+        store.migrate(progress=lambda done, total: seen.append((done, total)))
+    assert seen == []

@@ -15,6 +15,16 @@ people type, so both sides always agree. What it does to a text:
   so an Italian ``governo`` does not find English ``government``. Numbers, CJK bigrams and
   words of languages without a stemmer are untagged and shared by every language.
 
+* each word is first brought to its dictionary form (``lexicon``: spaCy's lemma tables,
+  ``blieb`` -> ``bleiben``, ``toplantılar`` -> ``toplantı``), then stemmed, so the forms of
+  one word that a stemmer alone keeps apart (ablaut, participles) share a term.
+
+Each indexed text is followed by its words as written (case and diacritics folded, neither
+lemmatized nor stemmed), each marked with a leading ``_`` (``_verhandlungen``): the exact
+section, which a quoted phrase is matched against, so ``"Verhandlungen in Genf"`` finds those
+words in that order and not ``Verhandlung in Genf``. The marked terms never meet the analyzed
+ones (a query is one or the other), so a phrase cannot straddle the two sections.
+
 The index holds these terms separated by spaces; FTS5's ``ascii`` tokenizer (with ``_`` as a
 token character) splits them back without changing them, so the archive needs no custom
 tokenizer to open in any SQLite tool.
@@ -26,13 +36,26 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
+from importlib import metadata
 from typing import NamedTuple
 
 import Stemmer
 
+from archiver.search import lexicon
+from archiver.search.lexicon import lower as _lower
+
+try:
+    _STEMMER_VERSION = metadata.version("PyStemmer")
+except metadata.PackageNotFoundError:  # pragma: no cover - a declared dependency
+    _STEMMER_VERSION = "?"
+
 #: the FTS5 tokenizer of the analyzed index: splits at spaces, keeps our terms as they are
 FTS_TOKENIZE = "ascii tokenchars _"
 TAG = "_"
+#: the mark of a term as written (the exact section), put before it
+EXACT = "_"
+#: what the index holds changes with this (an archive indexed by another is re-indexed)
+VERSION = f"3 lexicon {lexicon.VERSION} stemmer {_STEMMER_VERSION}"
 
 #: ISO 639-1 code -> Snowball algorithm (PyStemmer)
 STEMMERS = {
@@ -74,6 +97,8 @@ STEMMERS = {
 }
 _AVAILABLE = set(Stemmer.algorithms())
 STEMMERS = {code: name for code, name in STEMMERS.items() if name in _AVAILABLE}
+#: the stemmed languages whose words are lemmatized first (``lexicon``)
+LEMMA_LANGUAGES = frozenset(STEMMERS) & lexicon.languages()
 
 _CJK = (
     "\u1100-\u11ff\u2e80-\u2fdf\u3005-\u3007\u3021-\u3029\u3031-\u3035\u3040-\u30ff"
@@ -151,13 +176,6 @@ def _stemmer(tag: str) -> Stemmer.Stemmer:
     return Stemmer.Stemmer(STEMMERS[tag])
 
 
-def _lower(word: str, tag: str | None) -> str:
-    word = unicodedata.normalize("NFKC", word)
-    if tag in ("tr", "az"):
-        word = word.replace("I", "ı").replace("İ", "i")
-    return word.casefold()
-
-
 def fold(term: str) -> str:
     """Diacritics off a (lower-case) term: ``é`` -> ``e``, ``ё`` -> ``е``, ``ı`` -> ``i``."""
     if term.isascii():
@@ -176,14 +194,16 @@ def _bigrams(run: str, start: int) -> Iterator[Token]:
 
 
 @lru_cache(maxsize=200_000)
-def _term(word: str, tag: str | None, stem: bool = True) -> str:
-    """One word's index term (cached: news vocabularies repeat). ``stem=False``: the word
-    itself as a term of its language, for queries (a dictionary form is often the stem of
-    its inflections where Snowball cuts it shorter: ``ciudad`` / ``ciudades``)."""
+def _term(word: str, tag: str | None, stem: bool = True, lemma: bool = True) -> str:
+    """One word's index term (cached: news vocabularies repeat): its lemma (``lexicon``)
+    stemmed. ``stem=False``: the lemma itself as a term of its language, for queries (a
+    dictionary form is often the stem of its inflections where Snowball cuts it shorter:
+    ``ciudad`` / ``ciudades``). ``lemma=False``: no lemma lookup (a prefix is not a word)."""
     lowered = _lower(word, tag)
     if tag is None:
         return fold(lowered)
-    stemmed = _stemmer(tag).stemWord(lowered) if stem else lowered
+    base = lexicon.lemma(lowered, tag) if lemma and tag in LEMMA_LANGUAGES else lowered
+    stemmed = _stemmer(tag).stemWord(base) if stem else base
     return fold(stemmed) if stemmed.isdigit() else fold(stemmed) + TAG + tag
 
 
@@ -199,59 +219,89 @@ def _pieces(run: str, start: int) -> Iterator[tuple[bool, int, str]]:
         pos += len(piece)
 
 
-def tokens(text: str, language: str | None, *, stem: bool = True) -> list[Token]:
-    """The terms of ``text`` with their character spans (for snippets and highlighting)."""
+@lru_cache(maxsize=200_000)
+def _exact(word: str, tag: str | None) -> str:
+    """One word's term in the exact section: as written, case and diacritics folded."""
+    return EXACT + fold(_lower(word, tag))
+
+
+def tokens(
+    text: str,
+    language: str | None,
+    *,
+    stem: bool = True,
+    lemma: bool = True,
+    exact: bool = False,
+) -> list[Token]:
+    """The terms of ``text`` with their character spans (for snippets and highlighting);
+    ``exact``: the exact section's terms (same words, same spans)."""
     tag = stem_tag(language)
+
+    def word(piece: str) -> str:
+        return _exact(piece, tag) if exact else _term(piece, tag, stem, lemma)
+
     out: list[Token] = []
     for m in _RUN_RE.finditer(text.replace("_", " ")):
         run = m.group()
         if run.isascii() or _CJK_CHAR_RE.search(run) is None:
-            out.append(Token(_term(run, tag, stem), m.start(), m.end()))
+            out.append(Token(word(run), m.start(), m.end()))
             continue
         for cjk, start, piece in _pieces(run, m.start()):
-            if cjk:
-                out.extend(_bigrams(piece, start))
+            if not cjk:
+                out.append(Token(word(piece), start, start + len(piece)))
+            elif exact:
+                out.extend(Token(EXACT + t.term, t.start, t.end) for t in _bigrams(piece, start))
             else:
-                out.append(Token(_term(piece, tag, stem), start, start + len(piece)))
+                out.extend(_bigrams(piece, start))
     return out
 
 
-_CACHES: dict[str | None, dict[str, str]] = {}
+_CACHES: dict[tuple[str | None, bool], dict[str, str]] = {}
 _CACHE_SIZE = 200_000
 
 
-def _terms(runs: list[str], tag: str | None) -> list[str]:
-    """``_term`` over many words through a plain per-language dict (the write path's hot loop)."""
-    cache = _CACHES.setdefault(tag, {})
+def _terms(runs: list[str], tag: str | None, exact: bool) -> list[str]:
+    """``_term`` (or ``_exact``) over many words through a plain dict per language (the write
+    path's hot loop)."""
+    cache = _CACHES.setdefault((tag, exact), {})
     if len(cache) > _CACHE_SIZE:
         cache.clear()
     out = list(map(cache.get, runs))  # a C loop; the misses are filled below
     if None in out:
+        one = _exact if exact else _term
         for i, term in enumerate(out):
             if term is None:
-                out[i] = cache[runs[i]] = _term(runs[i], tag)
+                out[i] = cache[runs[i]] = one(runs[i], tag)
     return out  # type: ignore[return-value]
 
 
+def _section(runs: list[str], tag: str | None, cjk: bool, exact: bool) -> list[str]:
+    if not cjk:  # the common case: no CJK anywhere
+        return _terms(runs, tag, exact)
+    parts: list[str] = []
+    for run in runs:
+        if _CJK_CHAR_RE.search(run) is None:
+            parts.extend(_terms([run], tag, exact))
+            continue
+        for is_cjk, _, piece in _pieces(run, 0):
+            if not is_cjk:
+                parts.extend(_terms([piece], tag, exact))
+            elif exact:
+                parts.extend(EXACT + t.term for t in _bigrams(piece, 0))
+            else:
+                parts.extend(t.term for t in _bigrams(piece, 0))
+    return parts
+
+
 def analyze(text: str | None, language: str | None) -> str:
-    """The index text of ``text``: its terms in order, separated by spaces."""
+    """The index text of ``text``: its analyzed terms in order, then its exact section (the
+    words as written, each marked with ``EXACT``), separated by spaces."""
     if not text:
         return ""
     tag = stem_tag(language)
     runs = _RUN_RE.findall(text.replace("_", " "))
-    if _CJK_CHAR_RE.search(text) is None:  # the common case: no CJK anywhere
-        return " ".join(_terms(runs, tag))
-    parts: list[str] = []
-    for run in runs:
-        if _CJK_CHAR_RE.search(run) is None:
-            parts.append(_term(run, tag))
-            continue
-        for cjk, _, piece in _pieces(run, 0):
-            if cjk:
-                parts.extend(t.term for t in _bigrams(piece, 0))
-            else:
-                parts.append(_term(piece, tag))
-    return " ".join(parts)
+    cjk = _CJK_CHAR_RE.search(text) is not None
+    return " ".join(_section(runs, tag, cjk, False) + _section(runs, tag, cjk, True))
 
 
 def is_cjk(text: str) -> bool:
@@ -261,17 +311,37 @@ def is_cjk(text: str) -> bool:
 
 def alternatives(word: str, languages: Iterable[str | None]) -> tuple[tuple[str, ...], ...]:
     """What a typed word or phrase may be in the index: one term sequence (a phrase) per
-    language it is analyzed in, and per stemmed language the word itself as a stem (the
-    dictionary form that Snowball cuts shorter than its inflections), without repeats.
+    language it is analyzed in (lemma, then stem), and per stemmed language the word's own
+    stem (a typed dictionary form means itself) or, without a lemma table, the word itself as
+    a stem (the dictionary form that Snowball cuts shorter than its inflections), without
+    repeats.
     ``languages`` are the archive's (stored codes); the untagged reading (no stemmer) is
     always among them."""
     tags = sorted({stem_tag(lang) or "" for lang in languages} | {""})
     seen: dict[tuple[str, ...], None] = {}
     for tag in tags:
-        for stem in (True, False) if tag else (True,):
-            phrase = tuple(t.term for t in tokens(word, tag or None, stem=stem))
+        # (stem, lemma): as indexed; a typed lemma also as the stem of itself (Italian
+        # ``impresa`` is a noun, not only a form of ``imprendere``); without a lemma table,
+        # the word itself as a stem
+        readings = [(True, True)]
+        if tag:
+            readings.append((True, False) if tag in LEMMA_LANGUAGES else (False, True))
+        for stem, lemma in readings:
+            phrase = tuple(t.term for t in tokens(word, tag or None, stem=stem, lemma=lemma))
             if phrase:
                 seen.setdefault(phrase, None)
+    return tuple(seen)
+
+
+def exact_alternatives(phrase: str, languages: Iterable[str | None]) -> tuple[tuple[str, ...], ...]:
+    """What a quoted phrase is in the exact section: its words as written, case and diacritics
+    folded (one reading, two where Turkish dotted and dotless i fold differently)."""
+    tags = sorted({stem_tag(lang) or "" for lang in languages} | {""})
+    seen: dict[tuple[str, ...], None] = {}
+    for tag in tags:
+        found = tuple(t.term for t in tokens(phrase, tag or None, exact=True))
+        if found:
+            seen.setdefault(found, None)
     return tuple(seen)
 
 
@@ -282,7 +352,7 @@ def prefix_alternatives(
     when stemming cut it shorter (``negotiat*`` -> ``negoti_en``), beside the plain prefix."""
     out: dict[tuple[str, ...], None] = {}
     for tag in sorted({t for t in map(stem_tag, languages) if t is not None}):
-        phrase = tuple(t.term for t in tokens(prefix, tag))
+        phrase = tuple(t.term for t in tokens(prefix, tag, lemma=False))
         plain = tuple(t.term for t in tokens(prefix, None))
         if phrase and len(phrase) == len(plain):
             last = phrase[-1].removesuffix(TAG + tag)

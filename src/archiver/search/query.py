@@ -19,8 +19,9 @@ Everything else is plain words: ``AND``, ``NOT``, ``NEAR``, lowercase ``or``, br
 ``^``, ``:``, stray quotes and operators. Every term reaches FTS5 as a quoted string of analyzed
 terms, so no input can break its syntax; control characters, NUL and lone surrogates are
 removed first. Terms that hold no letter or digit (``(``, ``🙂``, ``--``) are dropped.
-A phrase keeps its words' order and adjacency; each of its words is matched by its stem like
-any word (as in Lucene and Elasticsearch phrase queries).
+A phrase is exact: its words as written, in this order and adjacent (case and diacritics
+folded), matched against the index's exact section; a bare word is matched by its dictionary
+form and stem, so it finds every inflected form.
 
 ``raw=True`` passes FTS5 syntax through untouched for experts; SQLite's errors on it are turned
 into ``QueryError`` by the search module.
@@ -34,7 +35,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from archiver.errors import QueryError
-from archiver.search.analyzer import alternatives, prefix_alternatives
+from archiver.search.analyzer import alternatives, exact_alternatives, prefix_alternatives
 
 MAX_TERMS = 64
 MAX_LENGTH = 2000
@@ -72,7 +73,10 @@ class _Term:
     is_or: bool = False  # a bare OR typed between two terms
 
     def readings(self, languages: tuple[str | None, ...]) -> tuple[tuple[str, ...], ...]:
-        """The index term sequences this term stands for (one per language reading)."""
+        """The index term sequences this term stands for (one per language reading); a
+        quoted phrase's are its words as written (the exact section)."""
+        if self.phrase:
+            return exact_alternatives(self.text, languages)
         found = alternatives(self.text, languages)
         if self.prefix:
             found = found[:1] + prefix_alternatives(self.text, languages)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from archiver.search.analyzer import Token, tokens
+from archiver.search.analyzer import EXACT, Token, tokens
 
 HL_START = "\ue000"  # private-use characters: never typed, never in news copy
 HL_END = "\ue001"
@@ -21,21 +21,28 @@ def matched_spans(
     toks: Sequence[Token],
     phrases: Sequence[Sequence[str]],
     prefixes: Sequence[str] = (),
+    exact: Sequence[Token] = (),
 ) -> list[tuple[int, int]]:
-    """The (first, last) token indexes of every occurrence of a phrase or a prefix."""
-    by_first: dict[str, list[tuple[str, ...]]] = {}
-    for phrase in phrases:
-        if phrase:
-            by_first.setdefault(phrase[0], []).append(tuple(phrase))
+    """The (first, last) token indexes of every occurrence of a phrase or a prefix; phrases
+    and prefixes of the exact section (``EXACT``-marked) are looked for in ``exact``, the
+    same text's exact tokens (same spans as ``toks``)."""
     spans: list[tuple[int, int]] = []
-    terms = [t.term for t in toks]
-    for i, term in enumerate(terms):
-        for phrase in by_first.get(term, ()):
-            if tuple(terms[i : i + len(phrase)]) == phrase:
-                spans.append((i, i + len(phrase) - 1))
-        if prefixes and any(term.startswith(p) for p in prefixes):
-            spans.append((i, i))
-    return spans
+    for seq, marked in ((toks, False), (exact, True)):
+        wanted = [tuple(p) for p in phrases if p and p[0].startswith(EXACT) == marked]
+        starts = [p for p in prefixes if p.startswith(EXACT) == marked]
+        if not seq or not (wanted or starts):
+            continue
+        by_first: dict[str, list[tuple[str, ...]]] = {}
+        for phrase in wanted:
+            by_first.setdefault(phrase[0], []).append(phrase)
+        terms = [t.term for t in seq]
+        for i, term in enumerate(terms):
+            for phrase in by_first.get(term, ()):
+                if tuple(terms[i : i + len(phrase)]) == phrase:
+                    spans.append((i, i + len(phrase) - 1))
+            if starts and any(term.startswith(p) for p in starts):
+                spans.append((i, i))
+    return sorted(set(spans))
 
 
 def make_snippet(
@@ -52,7 +59,11 @@ def make_snippet(
     # the first paragraph that matches (a long body is not analyzed past it)
     for start, paragraph in _paragraphs(text):
         toks = tokens(paragraph, language)
-        spans = matched_spans(toks, phrases, prefixes)
+        wants_exact = any(p and p[0].startswith(EXACT) for p in phrases) or any(
+            p.startswith(EXACT) for p in prefixes
+        )
+        exact = tokens(paragraph, language, exact=True) if wants_exact else []
+        spans = matched_spans(toks, phrases, prefixes, exact)
         if spans:
             return _window(
                 paragraph,

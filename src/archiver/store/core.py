@@ -282,6 +282,7 @@ class Store:
                     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, to_iso(utcnow())),
                 )
+            searchindex.keep_current(self.conn)
         searchindex.backfill(self.conn, self.transaction, progress)
         return self.schema_version()
 

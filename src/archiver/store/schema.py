@@ -274,6 +274,16 @@ def _m8_listing_cache(db: sqlite_utils.Database) -> None:
     db.conn.execute("ALTER TABLE sources ADD COLUMN links_left INTEGER NOT NULL DEFAULT 0")
 
 
+def _m9_search_analyzer(db: sqlite_utils.Database) -> None:
+    """Issue 10: words are lemmatized before stemming and an exact section serves quoted
+    phrases; ``search_analyzer`` records the analyzer that built the index, and the store
+    (``searchindex.keep_current``) indexes every article again from its stored text."""
+    db.conn.execute(
+        "CREATE TABLE IF NOT EXISTS search_analyzer"
+        " (id INTEGER PRIMARY KEY CHECK (id = 1), version TEXT NOT NULL)"
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "core: sources, articles + FTS5, fetches, failures", _m1_core),
     (2, "versions: article_urls, revisions, link_keys, simhash bands", _m2_versions),
@@ -287,4 +297,5 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
         "sources.listing_capture, links_left: a listing re-read from its capture",
         _m8_listing_cache,
     ),
+    (9, "search_analyzer: lemmas and exact phrases; the index is rebuilt", _m9_search_analyzer),
 ]

@@ -9,7 +9,8 @@ stored one, which the extractor detects when the page does not say), so snippets
 with the same analysis. ``search_languages`` lists the languages the archive holds, the
 readings a query is analyzed in.
 ``search_backfill`` remembers how far building the index over older articles went, so an
-interrupted build resumes where it stopped.
+interrupted build resumes where it stopped; ``search_analyzer`` records the analyzer version
+the index was built with, so an archive indexed by another is indexed again (``keep_current``).
 """
 
 from __future__ import annotations
@@ -42,12 +43,41 @@ def create(conn: sqlite3.Connection) -> None:
         "CREATE TABLE IF NOT EXISTS search_backfill"
         " (id INTEGER PRIMARY KEY CHECK (id = 1), done_through INTEGER, last_id INTEGER)"
     )
+    reindex_all(conn)  # older articles to index; newer ones are indexed as they are written
+
+
+def reindex_all(conn: sqlite3.Connection) -> None:
+    """Have every stored article indexed again (by ``backfill``: in batches, resumable)."""
     last = conn.execute("SELECT max(id) FROM articles").fetchone()[0]
-    if last is not None:  # older articles to index; newer ones are indexed as they are written
+    conn.execute("DELETE FROM search_backfill WHERE id = 1")
+    if last is not None:
         conn.execute(
-            "INSERT OR REPLACE INTO search_backfill (id, done_through, last_id) VALUES (1, 0, ?)",
-            (last,),
+            "INSERT INTO search_backfill (id, done_through, last_id) VALUES (1, 0, ?)", (last,)
         )
+
+
+def indexed_by(conn: sqlite3.Connection) -> str | None:
+    """The analyzer version (``analyzer.VERSION``) the index was built with, if recorded."""
+    try:
+        row = conn.execute("SELECT version FROM search_analyzer WHERE id = 1").fetchone()
+    except sqlite3.Error:  # an archive from before migration 9
+        return None
+    return str(row[0]) if row is not None else None
+
+
+def keep_current(conn: sqlite3.Connection) -> bool:
+    """When the index was built by another analyzer than this one (a new lemma table, a
+    new stemmer, a new analysis), have every article re-indexed from its stored text and
+    record this analyzer; True when that was needed. Runs inside the caller's transaction."""
+    from archiver.search.analyzer import VERSION
+
+    if indexed_by(conn) == VERSION:
+        return False
+    log.info("search index: built by another analyzer; indexing the stored text again")
+    reindex_all(conn)
+    conn.execute("DELETE FROM search_analyzer WHERE id = 1")
+    conn.execute("INSERT INTO search_analyzer (id, version) VALUES (1, ?)", (VERSION,))
+    return True
 
 
 def index_articles(conn: sqlite3.Connection, ids: Sequence[int]) -> int:

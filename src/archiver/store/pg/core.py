@@ -165,7 +165,8 @@ class PgStore(Store):
         return int(found[0] or 0)
 
     def migrate(self, progress: searchindex.Progress | None = None) -> int:
-        """Apply the migrations this archive lacks (one transaction); returns the version."""
+        """Apply the migrations this archive lacks (one transaction), then (re-)index what
+        the search index lacks, as on SQLite; returns the version."""
         with self.transaction() as conn:
             conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations"
@@ -183,6 +184,8 @@ class PgStore(Store):
                 )
             if conn.execute("SELECT to_regclass('idx_articles_search_tsv')").fetchone()[0] is None:
                 conn.raw.execute(schema.GIN_INDEX)  # a copy stopped before it built it
+            searchindex.keep_current(conn)
+        searchindex.backfill(self.conn, self.transaction, progress)
         return self.schema_version()
 
     # ---- checks

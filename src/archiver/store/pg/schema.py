@@ -143,6 +143,10 @@ _STEPS: dict[int, list[str]] = {
         "ALTER TABLE sources ADD COLUMN listing_capture text",
         "ALTER TABLE sources ADD COLUMN links_left bigint NOT NULL DEFAULT 0",
     ],
+    9: [
+        """CREATE TABLE search_analyzer (id bigint PRIMARY KEY CHECK (id = 1),
+             version text NOT NULL)""",
+    ],
     # PostgreSQL's own, after the shared ones: numbered past every SQLite migration
     100: [
         """CREATE TABLE host_slots (host text PRIMARY KEY,
