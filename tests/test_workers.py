@@ -26,6 +26,7 @@ from archiver.models import Article
 from archiver.poll.pipeline import PollContext, poll_source
 from archiver.poll.workers import ExtractPool, extract_job, ordered, worker_count
 from archiver.store import Store
+from archiver.store.searchindex import analyzed
 
 from sitefixture import Site, serve_site
 
@@ -64,11 +65,13 @@ def test_a_worker_returns_the_same_article_as_extracting_in_process() -> None:
     }
     with ExtractPool(2) as pool:
         for url, body in pages.items():
-            got, keys = pool.extract_keyed(body, url, charset="utf-8", now=NOW)
+            got, keys, search = pool.extract_keyed(body, url, charset="utf-8", now=NOW)
             direct = extract(body, url, charset="utf-8", now=NOW)
             # filed under its canonical URL, with the keys the store would compute itself
             assert got == dataclasses.replace(direct, url=canonical_url(url, direct.canonical_url))
             assert keys == story_keys(got, url)
+            # and the index text the store would analyze itself
+            assert search == analyzed(got.title, got.lead, got.body, got.language)
             assert got.title and got.body
         assert pool.replaced == 0
 

@@ -43,8 +43,9 @@ from archiver.models import (
     RequestRecord,
 )
 from archiver.poll.schedule import next_check
-from archiver.poll.workers import ExtractPool, ordered
+from archiver.poll.workers import ExtractPool, Prepared, ordered
 from archiver.store import LinkState, LinkUpdate, SourceState, Store
+from archiver.store.searchindex import Analyzed
 from archiver.timeutil import FUTURE_SLACK, utcnow
 
 if TYPE_CHECKING:
@@ -413,25 +414,31 @@ class Page:
     capture: CaptureRef | None = None
     article: Article | None = None
     keys: StoryKeys | None = None  # dedup keys, when the extraction worker computed them
+    search: Analyzed | None = None  # the analyzed index text, likewise
     error: str | None = None
     gone: bool = False  # the site answered 404/410
 
 
-def extract_page(ctx: PollContext, fetched: Fetched) -> tuple[Article, StoryKeys | None]:
-    """Extraction in a worker process when the context has a pool, else right here."""
+def extract_page(ctx: PollContext, fetched: Fetched) -> Prepared:
+    """Extraction in a worker process when the context has a pool, else right here (the
+    store then computes the keys and the index text itself)."""
     if ctx.extractor is not None:
         return ctx.extractor.extract_keyed(
             fetched.content, fetched.url, charset=fetched.charset, now=ctx.clock(), stop=ctx.stop
         )
     from archiver.extract.core import extract
 
-    return extract(
-        fetched.content,
-        fetched.url,
-        charset=fetched.charset,
-        rules=ctx.rules or None,
-        now=ctx.clock(),
-    ), None
+    return (
+        extract(
+            fetched.content,
+            fetched.url,
+            charset=fetched.charset,
+            rules=ctx.rules or None,
+            now=ctx.clock(),
+        ),
+        None,
+        None,
+    )
 
 
 def fetch_page(
@@ -447,7 +454,7 @@ def fetch_page(
         requests = fetched.requests
         previous = ctx.store.last_capture(canonical_url(fetched.url))
         ref = capture(ctx, fetched, source.name, previous)
-        article, keys = extract_page(ctx, fetched)
+        article, keys, search = extract_page(ctx, fetched)
     except ArchiverError as exc:
         gone = isinstance(exc, HTTPStatusError) and exc.status in (404, 410)
         requests = requests or getattr(exc, "requests", ())
@@ -455,7 +462,7 @@ def fetch_page(
     except Exception as exc:  # a bad page (or a parser bug) is recorded, never stops its source
         error = f"{type(exc).__name__}: {exc}"[:500]
         return Page(link, update, t0, requests, fetched, ref, error=error)
-    return Page(link, update, t0, requests, fetched, ref, article=article, keys=keys)
+    return Page(link, update, t0, requests, fetched, ref, article=article, keys=keys, search=search)
 
 
 def archive_link(
@@ -494,6 +501,7 @@ def file_page(
                 capture=page.capture,
                 link=update,
                 keys=page.keys,
+                search=page.search,
             )
             outcome = saved.outcome
     except ArchiverError as exc:

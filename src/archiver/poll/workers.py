@@ -39,6 +39,7 @@ from archiver.dedup import canonical_url
 from archiver.dedup.filing import StoryKeys, story_keys
 from archiver.errors import ExtractTimeout, ParseError
 from archiver.models import Article
+from archiver.store.searchindex import Analyzed, analyzed
 
 if TYPE_CHECKING:
     from archiver.extract.rules import SiteRule
@@ -108,13 +109,19 @@ def _serve(conn: Connection, target: Target, rules: Sequence[SiteRule]) -> None:
             conn.send(("err", type(exc).__name__, f"result not sendable: {exc}", False))
 
 
-def _keyed(article: Article, fetched_url: str) -> tuple[Article, StoryKeys | None]:
+#: what a worker sends back for a page: the article, its dedup keys and its index text
+Prepared = tuple[Article, "StoryKeys | None", "Analyzed | None"]
+
+
+def _keyed(article: Article, fetched_url: str) -> Prepared:
     """An article filed under its canonical URL, with the keys dedup files it by (content
-    hash, SimHash: pure, and a fifth of the parent's work per article if left to it)."""
+    hash, SimHash) and its analyzed search text: pure, and most of the parent's work per
+    article if left to it (the analysis alone ~20 ms, inside the write transaction)."""
     if article.page_kind != "article":
-        return article, None
+        return article, None, None
     article = dataclasses.replace(article, url=canonical_url(fetched_url, article.canonical_url))
-    return article, story_keys(article, fetched_url)
+    search = analyzed(article.title, article.lead, article.body, article.language)
+    return article, story_keys(article, fetched_url), search
 
 
 def _rebuild(name: str, message: str, expected: bool) -> Exception:
@@ -274,8 +281,9 @@ class ExtractPool:
         charset: str | None = None,
         now: datetime | None = None,
         stop: threading.Event | None = None,
-    ) -> tuple[Article, StoryKeys | None]:
-        """``extract()`` and, for an article, its dedup keys computed in the worker too."""
+    ) -> Prepared:
+        """``extract()`` and, for an article, its dedup keys and analyzed search text
+        computed in the worker too."""
         worker = self._acquire()
         try:
             worker.conn.send((body, url, charset, now))
@@ -300,7 +308,7 @@ class ExtractPool:
             raise
         self._release(worker)
         if reply[0] == "ok":
-            return reply[1], reply[2]
+            return reply[1], reply[2], reply[3]
         raise _rebuild(reply[1], reply[2], reply[3])
 
     def close(self) -> None:

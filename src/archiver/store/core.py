@@ -461,11 +461,13 @@ class Store:
         link: LinkUpdate | None = None,
         max_distance: int = DEFAULT_MAX_DISTANCE,
         keys: StoryKeys | None = None,
+        search: searchindex.Analyzed | None = None,
     ) -> Saved:
         """File one extracted page in one transaction: the article row (new, revised,
         unchanged or an alias), its URLs, its revision and capture pointer, the FTS rows,
-        and the listing entry it came from (``link``). See ``store.versions``. ``keys``:
-        the page's dedup keys when already computed (by an extraction worker)."""
+        and the listing entry it came from (``link``). See ``store.versions``. ``keys``
+        and ``search``: the page's dedup keys and analyzed index text when already
+        computed (by an extraction worker), so the transaction does not wait for them."""
         seen_at = seen_at or utcnow()
         row = article_row(article, source=source, fetched_url=fetched_url, seen_at=seen_at)
         if keys is None or keys.url != article.url:
@@ -475,7 +477,8 @@ class Store:
                 conn, row, keys, seen_at=seen_at, capture=capture, max_distance=max_distance
             )
             if saved.outcome in ("new", "revision"):
-                searchindex.index_articles(conn, [saved.article_id])
+                given = {saved.article_id: search} if search is not None else None
+                searchindex.index_articles(conn, [saved.article_id], given)
             if link is not None:
                 remember_link(
                     conn,
