@@ -13,9 +13,11 @@ import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from archiver.capture import WarcWriter
 from archiver.config import parse_config
 from archiver.dedup import canonical_url
 from archiver.dedup.filing import story_keys
@@ -155,6 +157,46 @@ def test_a_poll_with_a_slow_page_archives_the_others(tmp_path: Path, site: Site)
         assert pool.replaced == 1
         failure = store.conn.execute("SELECT url, error FROM failures").fetchall()
         assert len(failure) == 1 and "1788301" in failure[0][0] and "budget" in failure[0][1]
+
+
+def test_each_row_commits_after_its_capture_is_on_disk_with_fsyncs_shared(
+    tmp_path: Path, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = parse_config(
+        {
+            "archive": {"path": str(tmp_path / "a.db"), "captures": str(tmp_path / "c")},
+            "http": {"allow_private": True, "delay": 0},
+            "sources": [{"name": "tass-en", "url": site.url("/rss/v2.xml")}],
+        }
+    )
+    source = config.sources[0]
+    filed: list[bool] = []
+    with (
+        Store(config.archive.path) as store,
+        Fetcher(config.http) as fetcher,
+        ExtractPool(2) as pool,
+        WarcWriter(config.archive.captures) as captures,
+    ):
+        real_save = store.save_article
+
+        def checked_save(article: Article, **kw: Any) -> Any:
+            ref = kw["capture"]
+            on_disk = captures._synced if ref.file == captures._name else None
+            filed.append(on_disk is None or on_disk >= ref.offset + ref.length)
+            return real_save(article, **kw)
+
+        monkeypatch.setattr(store, "save_article", checked_save)
+        store.migrate()
+        store.sync_sources(config.sources, NOW)
+        ctx = PollContext(store=store, fetcher=fetcher, extractor=pool, captures=captures)
+        report = poll_source(source, ctx)
+        assert report.outcome == "ok" and report.new >= 3
+        assert filed and all(filed)
+        # one fsync for the listing, then at most one per article (fewer when the fetching
+        # threads wrote several records before the next row was filed)
+        assert captures.fsyncs <= 1 + len(filed)
+        refs = store.conn.execute("SELECT count(*) FROM revisions WHERE warc_file IS NOT NULL")
+        assert refs.fetchone()[0] == report.new
 
 
 def test_worker_setting_is_read_and_checked() -> None:

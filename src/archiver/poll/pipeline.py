@@ -385,9 +385,15 @@ def revisit_due(
 
 
 def capture(
-    ctx: PollContext, fetched: Fetched, source: str, previous: CaptureRef | None = None
+    ctx: PollContext,
+    fetched: Fetched,
+    source: str,
+    previous: CaptureRef | None = None,
+    *,
+    sync: bool = True,
 ) -> CaptureRef | None:
-    """Write the raw response to the WARC files (fsynced before anything points at it)."""
+    """Write the raw response to the WARC files, fsynced before anything points at it:
+    now, or (``sync=False``) by ``WarcWriter.durable`` just before its row commits."""
     if ctx.captures is None or fetched.not_modified:
         return None
     return ctx.captures.write(
@@ -399,6 +405,7 @@ def capture(
         fetched_at=fetched.fetched_at or ctx.clock(),
         previous=previous,
         source=source,
+        sync=sync,
     )
 
 
@@ -453,7 +460,8 @@ def fetch_page(
         fetched = ctx.fetcher.get(link.url, kind="page")
         requests = fetched.requests
         previous = ctx.store.last_capture(canonical_url(fetched.url))
-        ref = capture(ctx, fetched, source.name, previous)
+        # fsynced when its row is filed: the pages fetched meanwhile share that fsync
+        ref = capture(ctx, fetched, source.name, previous, sync=False)
         article, keys, search = extract_page(ctx, fetched)
     except ArchiverError as exc:
         gone = isinstance(exc, HTTPStatusError) and exc.status in (404, 410)
@@ -493,6 +501,8 @@ def file_page(
         else:
             url = canonical_url(fetched.url, article.canonical_url)
             article = dataclasses.replace(article, url=url)
+            if page.capture is not None and ctx.captures is not None:
+                ctx.captures.durable(page.capture)  # on disk before the row points at it
             saved = store.save_article(
                 article,
                 source=source.name,
