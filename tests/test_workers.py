@@ -199,6 +199,41 @@ def test_each_row_commits_after_its_capture_is_on_disk_with_fsyncs_shared(
         assert refs.fetchone()[0] == report.new
 
 
+def test_idle_workers_exit_then_the_forkserver_and_the_next_page_starts_them_again() -> None:
+    from multiprocessing import forkserver
+
+    body = page("world/1250714.html")
+    url = "https://tass.com/world/1250714"
+    direct = extract(body, url, now=NOW)
+    with ExtractPool(2, idle=0.5) as pool:
+        assert pool.extract(body, url, now=NOW).title == direct.title
+        first = pool.workers_pids()
+        server = forkserver._forkserver
+        assert first and getattr(server, "_forkserver_pid", None) is not None
+        deadline = time.monotonic() + 30
+        while getattr(server, "_forkserver_pid", None) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        # the workers exited (told to, not killed), then the server that held the extractor
+        assert pool.workers_pids() == [] and pool.exited_idle == len(first)
+        assert getattr(server, "_forkserver_pid", None) is None
+        again = pool.extract(body, url, now=NOW)
+        assert (again.title, again.body) == (direct.title, direct.body)
+        assert pool.workers_pids() and not set(pool.workers_pids()) & set(first)
+        assert pool.replaced == 0
+
+
+def test_a_busy_worker_is_not_reaped() -> None:
+    body = page("world/1250714.html")
+    with ExtractPool(1, idle=None) as pool:
+        pool.extract(body, "https://tass.com/world/1250714", now=NOW)
+        assert pool.reap_idle(now=time.monotonic() + 3600) == 0  # idle=None: they stay
+    with ExtractPool(1, idle=3600) as pool:
+        pool.extract(body, "https://tass.com/world/1250714", now=NOW)
+        assert pool.reap_idle() == 0 and len(pool.workers_pids()) == 1
+        assert pool.reap_idle(now=time.monotonic() + 3601) == 1
+        assert pool.workers_pids() == []
+
+
 def test_worker_setting_is_read_and_checked() -> None:
     assert parse_config({}).daemon.extract_workers is None
     assert worker_count(None) >= 1 and worker_count(0) == 0
