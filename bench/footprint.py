@@ -99,24 +99,32 @@ def soak(src: Path, base: str, seconds: float, root: Path) -> dict[str, float]:
     try:
         time.sleep(5)
         start_rss = status_kb(proc.pid, "VmRSS")
-        samples = [start_rss]
+        start_pss = sum(pss_kb(p) for p in tree(proc.pid))
+        samples, pss_samples = [start_rss], [start_pss]
         t_end = time.monotonic() + seconds - 5
         while time.monotonic() < t_end:
-            time.sleep(5)
+            time.sleep(min(5, max(0.1, t_end - time.monotonic())))
             samples.append(status_kb(proc.pid, "VmRSS"))
+            pss_samples.append(sum(pss_kb(p) for p in tree(proc.pid)))
         end_rss = status_kb(proc.pid, "VmRSS")
-        total_pss = sum(pss_kb(p) for p in tree(proc.pid))
+        processes = tree(proc.pid)
+        total_pss = sum(pss_kb(p) for p in processes)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
         server.close()
     polls = (root / "soak.log").read_text().count('"msg": "poll"')
+    half = len(samples) // 2  # the second half of the soak: is it flat?
     return {
         "start": start_rss / 1024,
         "end": end_rss / 1024,
         "max": max(samples) / 1024,
+        "late_growth": (samples[-1] - min(samples[half:])) / 1024,
+        "tree_start": start_pss / 1024,
+        "tree_max": max(pss_samples) / 1024,
         "tree_pss": total_pss / 1024,
+        "processes": len(processes),
         "polls": polls,
     }
 
@@ -173,14 +181,17 @@ def main() -> int:
             peak = fault_poll(src, site.base_url, root)
         rows.append((src, s, peak))
     print(
-        "| source tree | RSS 5 s after start | RSS at end | max sampled | polls |"
-        " tree PSS (daemon + workers) | fault poll peak |"
+        "| source tree | daemon RSS 5 s after start | at end | max sampled | growth over the"
+        " second half | polls | tree PSS (daemon + extraction processes) 5 s / max / end |"
+        " processes at end | fault poll peak |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for src, s, peak in rows:
         print(
             f"| {src} | {s['start']:.0f} MB | {s['end']:.0f} MB | {s['max']:.0f} MB |"
-            f" {s['polls']:.0f} | {s['tree_pss']:.0f} MB | {peak:.0f} MB |"
+            f" {s['late_growth']:+.1f} MB | {s['polls']:.0f} | {s['tree_start']:.0f} /"
+            f" {s['tree_max']:.0f} / {s['tree_pss']:.0f} MB | {s['processes']:.0f} |"
+            f" {peak:.0f} MB |"
         )
     return 0
 
