@@ -272,7 +272,7 @@ url = "{site.url("/rss/v2.xml")}"
         "from archiver.config import load_config\n"
         "from archiver.poll.once import poll_now\n"
         f"reports = poll_now(load_config({str(config)!r})).reports\n"
-        "print(reports[0].new, sorted(m for m in ('trafilatura', 'htmldate', 'justext')"
+        "print(reports[0].new, sorted(m for m in ('trafilatura', 'htmldate', 'justext', 'numpy')"
         " if m in sys.modules))\n"
     )
     done = subprocess.run(
