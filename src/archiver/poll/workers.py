@@ -287,6 +287,8 @@ class ExtractPool:
         now = time.monotonic() if now is None else now
         stale: list[_Worker] = []
         with self._lock:
+            if self._closed:  # close() stops every worker itself
+                return 0
             keep: list[_Worker] = []
             while True:
                 try:
