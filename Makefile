@@ -43,6 +43,7 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python bench/poll.py
 	$(BIN)/python bench/dedup.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/profile_poll.py
 	$(BIN)/python bench/footprint.py
 	$(BIN)/python bench/search.py --n 100000 --pg
 	$(BIN)/python bench/pg.py

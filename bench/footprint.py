@@ -9,7 +9,8 @@ it exists, ../main/src as the peer), in the same run against the same local serv
   and the extraction workers' share (PSS of the daemon's whole process tree, so pages the
   forked workers share are counted once);
 * fault poll: ``archiver poll`` of the three good fixture sources and the three hostile
-  servers; the peak RSS (VmHWM) of the polling process.
+  servers; the peak RSS (VmHWM) of the polling process, and the peak PSS of its process
+  tree (with the extraction forkserver and workers), sampled every 0.2 s.
 
     .venv/bin/python bench/footprint.py [--seconds 120] [--src src --src ../main/src]
 """
@@ -99,29 +100,39 @@ def soak(src: Path, base: str, seconds: float, root: Path) -> dict[str, float]:
     try:
         time.sleep(5)
         start_rss = status_kb(proc.pid, "VmRSS")
-        samples = [start_rss]
+        start_pss = sum(pss_kb(p) for p in tree(proc.pid))
+        samples, pss_samples = [start_rss], [start_pss]
         t_end = time.monotonic() + seconds - 5
         while time.monotonic() < t_end:
-            time.sleep(5)
+            time.sleep(min(5, max(0.1, t_end - time.monotonic())))
             samples.append(status_kb(proc.pid, "VmRSS"))
+            pss_samples.append(sum(pss_kb(p) for p in tree(proc.pid)))
         end_rss = status_kb(proc.pid, "VmRSS")
-        total_pss = sum(pss_kb(p) for p in tree(proc.pid))
+        processes = tree(proc.pid)
+        total_pss = sum(pss_kb(p) for p in processes)
     finally:
         proc.terminate()
         proc.wait(timeout=30)
         log.close()
         server.close()
     polls = (root / "soak.log").read_text().count('"msg": "poll"')
+    half = len(samples) // 2  # the second half of the soak: is it flat?
     return {
         "start": start_rss / 1024,
         "end": end_rss / 1024,
         "max": max(samples) / 1024,
+        "late_growth": (samples[-1] - min(samples[half:])) / 1024,
+        "tree_start": start_pss / 1024,
+        "tree_max": max(pss_samples) / 1024,
         "tree_pss": total_pss / 1024,
+        "processes": len(processes),
         "polls": polls,
     }
 
 
-def fault_poll(src: Path, site_base: str, root: Path) -> float:
+def fault_poll(src: Path, site_base: str, root: Path) -> tuple[float, float]:
+    """The poll process's peak RSS (VmHWM) and the peak PSS of its process tree (sampled
+    every 0.2 s: the polling process, the forkserver and the extraction workers)."""
     bomb = gzip_bomb(1024 * 1024 * 1024)
     servers = {
         "drip": Server({"/feed.xml": drip(0.5)}),
@@ -145,17 +156,27 @@ def fault_poll(src: Path, site_base: str, root: Path) -> float:
             "links = '/article/[a-z0-9-]+-[0-9a-f]{32}$'\n" + faulty,
             encoding="utf-8",
         )
-        done = subprocess.run(
-            [sys.executable, "-c", PEAK, "poll", "--config", str(config)],
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env=env_for(src),
-        )
+        with tempfile.TemporaryFile("w+") as err:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", PEAK, "poll", "--config", str(config)],
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                text=True,
+                env=env_for(src),
+            )
+            tree_peak = 0
+            deadline = time.monotonic() + 300
+            while proc.poll() is None and time.monotonic() < deadline:
+                with contextlib.suppress(OSError):
+                    tree_peak = max(tree_peak, sum(pss_kb(p) for p in tree(proc.pid)))
+                time.sleep(0.2)
+            proc.wait(timeout=30)
+            err.seek(0)
+            stderr = err.read()
     finally:
         for server in servers.values():
             server.close()
-    return int(done.stderr.rsplit("VMHWM_KB ", 1)[1].split()[0]) / 1024
+    return int(stderr.rsplit("VMHWM_KB ", 1)[1].split()[0]) / 1024, tree_peak / 1024
 
 
 def main() -> int:
@@ -170,17 +191,20 @@ def main() -> int:
         with serve_site(FIXTURES) as site, tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
             s = soak(src, site.base_url, args.seconds, root)
-            peak = fault_poll(src, site.base_url, root)
-        rows.append((src, s, peak))
+            peak, tree_peak = fault_poll(src, site.base_url, root)
+        rows.append((src, s, peak, tree_peak))
     print(
-        "| source tree | RSS 5 s after start | RSS at end | max sampled | polls |"
-        " tree PSS (daemon + workers) | fault poll peak |"
+        "| source tree | daemon RSS 5 s after start | at end | max sampled | growth over the"
+        " second half | polls | tree PSS (daemon + extraction processes) 5 s / max / end |"
+        " processes at end | fault poll peak RSS | fault poll tree peak PSS |"
     )
-    print("| --- | --- | --- | --- | --- | --- | --- |")
-    for src, s, peak in rows:
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for src, s, peak, tree_peak in rows:
         print(
             f"| {src} | {s['start']:.0f} MB | {s['end']:.0f} MB | {s['max']:.0f} MB |"
-            f" {s['polls']:.0f} | {s['tree_pss']:.0f} MB | {peak:.0f} MB |"
+            f" {s['late_growth']:+.1f} MB | {s['polls']:.0f} | {s['tree_start']:.0f} /"
+            f" {s['tree_max']:.0f} / {s['tree_pss']:.0f} MB | {s['processes']:.0f} |"
+            f" {peak:.0f} MB | {tree_peak:.0f} MB |"
         )
     return 0
 

@@ -4,7 +4,8 @@ The corpus pages (../shared/corpus, read at run time) are served from a local re
 127.0.0.1 (a separate process) under one news sitemap, politeness off (``allow_private``,
 ``delay = 0``). In one run this measures:
 
-* bare: ``archiver.extract.extract()`` of the same bytes and URLs, one process, one core;
+* bare: ``archiver.extract.extract()`` of the same bytes and URLs, one process, one core,
+  measured again before each worker count (each ratio is to the bare run just before it);
 * ``archiver poll`` end to end (listing, fetch, WARC capture, extraction, dedup, store) with
   ``extract_workers`` = 0 (extraction in the polling thread, as before), 1 and 2;
 * ``archiver reextract`` of the archive each poll made, with the same worker counts.
@@ -170,13 +171,18 @@ def main() -> int:
         time.sleep(0.05)
     base = f"http://127.0.0.1:{port.value}"
     rows: list[tuple[str, str, float, float | None, int, float]] = []
+    references: list[float] = []  # bare rate of each group, for its ratios
     try:
         startup, _, _ = archiver("--version")
-        seconds, articles = bare(pages, base)
-        rows.append(("bare extract()", "-", len(pages) / seconds, None, articles, CPU["bare"]))
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp)
             for workers in [int(w) for w in args.workers.split(",")]:
+                # bare extraction again right before each group, so a load that drifts
+                # during the run (a shared machine) hits both sides of a ratio alike
+                seconds, articles = bare(pages, base)
+                rate = len(pages) / seconds
+                references += [rate] * 3
+                rows.append(("bare extract()", "-", rate, None, articles, CPU["bare"]))
                 cfg = config(root, base, workers)
                 wall, _, err = archiver("poll", "--config", str(cfg))
                 ms, new = poll_ms(err)
@@ -199,14 +205,13 @@ def main() -> int:
                 )
     finally:
         server.kill()
-    reference = rows[0][2]
     print(f"{len(pages)} real pages ({args.copies} copies of the corpus), {os.cpu_count()} cores")
     print(
         "| run | extract workers | pages/s (work) | ratio to bare | pages/s (wall) | pages"
         " | main-process CPU ms/page |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- |")
-    for name, pool, rate, wall_rate, count, cpu in rows:
+    for (name, pool, rate, wall_rate, count, cpu), reference in zip(rows, references, strict=True):
         wall_text = f"{wall_rate:.1f}" if wall_rate is not None else "-"
         print(
             f"| {name} | {pool} | {rate:.1f} | {rate / reference:.2f}x | {wall_text} | {count}"

@@ -37,7 +37,8 @@ def run(script: str, *args: str) -> str:
 
 def test_every_bench_script_has_a_smoke_run_here() -> None:
     smoked = {"capture_size.py", "dedup.py", "extract.py", "hostile.py", "poll.py", "search.py"}
-    smoked |= {"footprint.py", "heldout.py", "ingest.py", "pg.py", "serve.py", "search_heldout.py"}
+    smoked |= {"footprint.py", "heldout.py", "ingest.py", "pg.py", "serve.py"}
+    smoked |= {"search_heldout.py", "profile_poll.py"}
     assert {p.name for p in BENCH.glob("*.py")} == smoked
 
 
@@ -126,6 +127,15 @@ def test_ingest() -> None:
     assert re.search(rf"^\| bare extract\(\) \| - \| {NUMBER} \| 1\.00x", out, re.M), out
     assert re.search(r"^\| archiver poll \| 0 \|", out, re.M), out
     assert re.search(r"^\| archiver reextract \| 0 \|", out, re.M), out
+
+
+@pytest.mark.slow
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus is absent")
+def test_profile_poll() -> None:
+    src = str(ROOT / "src")
+    out = run("profile_poll.py", "--limit", "3", "--workers", "1", "--src", src)
+    assert re.search(rf"^\| {re.escape(src)} \(0\) \| 3 \| {NUMBER} \|", out, re.M), out
 
 
 @pytest.mark.slow

@@ -286,6 +286,70 @@ def test_failed_write_is_cut_off_and_next_write_works(
     ]
 
 
+def test_records_written_unsynced_share_one_fsync(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_fsync = os.fsync
+    synced: list[int] = []  # the file size each fsync made durable
+
+    def counting_fsync(fd: int) -> None:
+        real_fsync(fd)
+        synced.append(os.fstat(fd).st_size)
+
+    monkeypatch.setattr("archiver.capture.writer.os.fsync", counting_fsync)
+    with WarcWriter(tmp_path) as writer:
+        refs = [write(writer, f"https://example.com/{n}", page(n), sync=False) for n in range(3)]
+        started = len(synced)  # the warcinfo record of the new file
+        assert writer.fsyncs == 0
+        writer.durable(refs[1])  # covers every record written so far
+        assert writer.fsyncs == 1
+        assert synced[-1] == refs[2].offset + refs[2].length
+        writer.durable(refs[0])
+        writer.durable(refs[2])
+        assert writer.fsyncs == 1 and len(synced) == started + 1
+        later = write(writer, "https://example.com/3", page(3), sync=False)
+        writer.durable(later)
+        assert writer.fsyncs == 2
+        write(writer, "https://example.com/4", page(4))  # sync=True: fsynced at once
+        assert writer.fsyncs == 3
+    assert [read_capture(tmp_path, r).body for r in refs] == [page(n) for n in range(3)]
+
+
+def test_unsynced_records_are_fsynced_when_their_file_rotates(tmp_path: Path) -> None:
+    with WarcWriter(tmp_path, max_bytes=4000) as writer:  # one record fills a file
+        first = write(writer, "https://example.com/0", noise(0), sync=False)
+        second = write(writer, "https://example.com/1", noise(1), sync=False)
+        assert first.file != second.file
+        assert writer.fsyncs == 1  # the first file, on rotation
+        writer.durable(first)
+        assert writer.fsyncs == 1
+        writer.durable(second)
+        assert writer.fsyncs == 2
+
+
+def test_a_failed_fsync_keeps_rows_from_pointing_at_the_records(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    writer = WarcWriter(tmp_path)
+    a = write(writer, "https://example.com/a", page(1), sync=False)
+    b = write(writer, "https://example.com/b", page(2), sync=False)
+
+    def failing_fsync(fd: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr("archiver.capture.writer.os.fsync", failing_fsync)
+    with pytest.raises(StoreError, match="Input/output error"):
+        writer.durable(b)
+    monkeypatch.undo()
+    with pytest.raises(StoreError, match="not written to disk"):
+        writer.durable(a)  # the same file: not known to be on disk either
+    c = write(writer, "https://example.com/c", page(3), sync=False)
+    writer.durable(c)
+    writer.close()
+    assert c.file != a.file
+    assert read_capture(tmp_path, c).body == page(3)
+
+
 def test_thread_safety(tmp_path: Path) -> None:
     refs: dict[str, CaptureRef] = {}
     errors: list[BaseException] = []

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
@@ -15,6 +16,7 @@ from archiver.config import SourceConfig
 from archiver.errors import NotFound, StoreError
 from archiver.models import Article, Dateline, RequestRecord
 from archiver.store import MIGRATIONS, Store
+from archiver.store.searchindex import analyzed
 
 NOW = datetime(2024, 5, 16, 12, 0, tzinfo=UTC)
 
@@ -108,6 +110,28 @@ def test_fts_follows_inserts(store: Store) -> None:
     ).fetchall()
     assert len(hits) == 1
     assert store.integrity_problems() == []
+
+
+def test_index_text_analyzed_beforehand_is_used_only_for_its_own_text(store: Store) -> None:
+    first = article(4, body="Cormorants nest on the pier.", language="en")
+    given = analyzed(first.title, first.lead, first.body, first.language)
+    assert given == analyzed("Story 4", None, "Cormorants nest on the pier.", "en")
+    # terms that differ from what the store would compute show which ones it used
+    marked = dataclasses.replace(given, body=given.body + " precomputed_en")
+    saved = store.save_article(first, source="s", search=marked)
+    # text that is not the one analyzed (a worker's terms for another version) is ignored
+    second = article(5, body="Herons nest on the quay.", language="en")
+    other = store.save_article(second, source="s", search=marked)
+
+    def body_of(article_id: int) -> str:
+        row = store.conn.execute(
+            "SELECT body FROM articles_search WHERE rowid = ?", (article_id,)
+        ).fetchone()
+        return str(row[0])
+
+    assert body_of(saved.article_id).endswith(" precomputed_en")
+    assert body_of(other.article_id) == analyzed(None, None, second.body, "en").body
+    assert "precomputed_en" not in body_of(other.article_id)
 
 
 def test_failed_write_rolls_back_everything(store: Store) -> None:

@@ -13,9 +13,11 @@ import time
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from archiver.capture import WarcWriter
 from archiver.config import parse_config
 from archiver.dedup import canonical_url
 from archiver.dedup.filing import story_keys
@@ -26,6 +28,7 @@ from archiver.models import Article
 from archiver.poll.pipeline import PollContext, poll_source
 from archiver.poll.workers import ExtractPool, extract_job, ordered, worker_count
 from archiver.store import Store
+from archiver.store.searchindex import analyzed
 
 from sitefixture import Site, serve_site
 
@@ -64,11 +67,13 @@ def test_a_worker_returns_the_same_article_as_extracting_in_process() -> None:
     }
     with ExtractPool(2) as pool:
         for url, body in pages.items():
-            got, keys = pool.extract_keyed(body, url, charset="utf-8", now=NOW)
+            got, keys, search = pool.extract_keyed(body, url, charset="utf-8", now=NOW)
             direct = extract(body, url, charset="utf-8", now=NOW)
             # filed under its canonical URL, with the keys the store would compute itself
             assert got == dataclasses.replace(direct, url=canonical_url(url, direct.canonical_url))
             assert keys == story_keys(got, url)
+            # and the index text the store would analyze itself
+            assert search == analyzed(got.title, got.lead, got.body, got.language)
             assert got.title and got.body
         assert pool.replaced == 0
 
@@ -154,6 +159,81 @@ def test_a_poll_with_a_slow_page_archives_the_others(tmp_path: Path, site: Site)
         assert len(failure) == 1 and "1788301" in failure[0][0] and "budget" in failure[0][1]
 
 
+def test_each_row_commits_after_its_capture_is_on_disk_with_fsyncs_shared(
+    tmp_path: Path, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = parse_config(
+        {
+            "archive": {"path": str(tmp_path / "a.db"), "captures": str(tmp_path / "c")},
+            "http": {"allow_private": True, "delay": 0},
+            "sources": [{"name": "tass-en", "url": site.url("/rss/v2.xml")}],
+        }
+    )
+    source = config.sources[0]
+    filed: list[bool] = []
+    with (
+        Store(config.archive.path) as store,
+        Fetcher(config.http) as fetcher,
+        ExtractPool(2) as pool,
+        WarcWriter(config.archive.captures) as captures,
+    ):
+        real_save = store.save_article
+
+        def checked_save(article: Article, **kw: Any) -> Any:
+            ref = kw["capture"]
+            on_disk = captures._synced if ref.file == captures._name else None
+            filed.append(on_disk is None or on_disk >= ref.offset + ref.length)
+            return real_save(article, **kw)
+
+        monkeypatch.setattr(store, "save_article", checked_save)
+        store.migrate()
+        store.sync_sources(config.sources, NOW)
+        ctx = PollContext(store=store, fetcher=fetcher, extractor=pool, captures=captures)
+        report = poll_source(source, ctx)
+        assert report.outcome == "ok" and report.new >= 3
+        assert filed and all(filed)
+        # one fsync for the listing, then at most one per article (fewer when the fetching
+        # threads wrote several records before the next row was filed)
+        assert captures.fsyncs <= 1 + len(filed)
+        refs = store.conn.execute("SELECT count(*) FROM revisions WHERE warc_file IS NOT NULL")
+        assert refs.fetchone()[0] == report.new
+
+
+def test_idle_workers_exit_then_the_forkserver_and_the_next_page_starts_them_again() -> None:
+    from multiprocessing import forkserver
+
+    body = page("world/1250714.html")
+    url = "https://tass.com/world/1250714"
+    direct = extract(body, url, now=NOW)
+    with ExtractPool(2, idle=0.5) as pool:
+        assert pool.extract(body, url, now=NOW).title == direct.title
+        first = pool.workers_pids()
+        server = forkserver._forkserver
+        assert first and getattr(server, "_forkserver_pid", None) is not None
+        deadline = time.monotonic() + 30
+        while getattr(server, "_forkserver_pid", None) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        # the workers exited (told to, not killed), then the server that held the extractor
+        assert pool.workers_pids() == [] and pool.exited_idle == len(first)
+        assert getattr(server, "_forkserver_pid", None) is None
+        again = pool.extract(body, url, now=NOW)
+        assert (again.title, again.body) == (direct.title, direct.body)
+        assert pool.workers_pids() and not set(pool.workers_pids()) & set(first)
+        assert pool.replaced == 0
+
+
+def test_a_busy_worker_is_not_reaped() -> None:
+    body = page("world/1250714.html")
+    with ExtractPool(1, idle=None) as pool:
+        pool.extract(body, "https://tass.com/world/1250714", now=NOW)
+        assert pool.reap_idle(now=time.monotonic() + 3600) == 0  # idle=None: they stay
+    with ExtractPool(1, idle=3600) as pool:
+        pool.extract(body, "https://tass.com/world/1250714", now=NOW)
+        assert pool.reap_idle() == 0 and len(pool.workers_pids()) == 1
+        assert pool.reap_idle(now=time.monotonic() + 3601) == 1
+        assert pool.workers_pids() == []
+
+
 def test_worker_setting_is_read_and_checked() -> None:
     assert parse_config({}).daemon.extract_workers is None
     assert worker_count(None) >= 1 and worker_count(0) == 0
@@ -192,7 +272,7 @@ url = "{site.url("/rss/v2.xml")}"
         "from archiver.config import load_config\n"
         "from archiver.poll.once import poll_now\n"
         f"reports = poll_now(load_config({str(config)!r})).reports\n"
-        "print(reports[0].new, sorted(m for m in ('trafilatura', 'htmldate', 'justext')"
+        "print(reports[0].new, sorted(m for m in ('trafilatura', 'htmldate', 'justext', 'numpy')"
         " if m in sys.modules))\n"
     )
     done = subprocess.run(

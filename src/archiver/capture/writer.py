@@ -1,4 +1,11 @@
-"""WarcWriter: request + response (or revisit) records appended to rotating gzip WARC files."""
+"""WarcWriter: request + response (or revisit) records appended to rotating gzip WARC files.
+
+A record is on disk (fsynced) before any row points at it. ``write()`` fsyncs each record
+unless told ``sync=False``; then ``durable(ref)`` must be called before the row that points
+at ``ref`` commits. It fsyncs the file once for every record written so far, so the
+records that fetching threads wrote ahead of the rows being filed cost one fsync between
+them, not one each (a file is fsynced when it is rotated or closed, too).
+"""
 
 from __future__ import annotations
 
@@ -78,6 +85,9 @@ class WarcWriter:
         self._file: BinaryIO | None = None
         self._name = ""
         self._seq = 0
+        self._synced = 0  # bytes of the current file known to be on disk
+        self._lost: set[str] = set()  # files closed after a failed write, not fsynced since
+        self.fsyncs = 0  # record fsyncs done (for tests and benchmarks)
 
     # -- files
 
@@ -106,6 +116,7 @@ class WarcWriter:
                 os.unlink(self.root / name)
             raise StoreError(f"cannot start a capture file in {self.root}: {exc}") from exc
         self._file, self._name = handle, name
+        self._synced = handle.tell()
         return handle
 
     def _current(self) -> BinaryIO:
@@ -114,10 +125,16 @@ class WarcWriter:
         return self._file if self._file is not None else self._open_new()
 
     def _close_file(self, *, clean: bool = True) -> None:
-        """Close the current file; a clean close makes it read-only, which tells start-up
-        repair (``repair_tails``) that it needs no check."""
+        """Close the current file, fsynced (records written without ``sync`` are on disk
+        once it is closed); a clean close makes it read-only, which tells start-up repair
+        (``repair_tails``) that it needs no check."""
         if self._file is not None:
             try:
+                try:
+                    self._sync_current()
+                except OSError:
+                    self._lost.add(self._name)
+                    clean = False
                 self._file.close()  # closing releases the flock
                 if clean:
                     with contextlib.suppress(OSError):
@@ -149,8 +166,10 @@ class WarcWriter:
         previous: CaptureRef | None = None,
         previous_digest: str | None = None,
         source: str | None = None,
+        sync: bool = True,
     ) -> CaptureRef:
-        """Write one capture and fsync it; return where its response/revisit record is.
+        """Write one capture and fsync it (``sync=False``: leave that to ``durable()``);
+        return where its response/revisit record is.
 
         With ``previous`` (the last capture of this URL) and a body whose digest equals
         ``previous_digest`` (default ``previous.payload_digest``), a ``revisit`` record
@@ -195,15 +214,46 @@ class WarcWriter:
                         extra,
                     )
                 handle.flush()
-                os.fsync(handle.fileno())
+                if sync:
+                    self._sync_current()
             except OSError as exc:
                 self._abandon(handle, start)
                 raise StoreError(f"cannot write capture to {self._name}: {exc}") from exc
             return ref
 
+    def durable(self, ref: CaptureRef) -> None:
+        """Make sure the record ``ref`` is on disk: one fsync of its file covers every
+        record written before it too. Raises ``StoreError`` when it cannot be (the row
+        that would point at it must not commit)."""
+        with self._lock:
+            end = ref.offset + ref.length
+            if ref.file in self._lost:
+                raise StoreError(f"capture {ref.file}@{ref.offset} was not written to disk")
+            if ref.file != self._name or self._file is None or end <= self._synced:
+                return  # an earlier file: fsynced when it was closed
+            try:
+                self._sync_current()
+            except OSError as exc:
+                self._lost.add(self._name)
+                self._close_file(clean=False)
+                raise StoreError(f"cannot write capture to {ref.file}: {exc}") from exc
+
+    def _sync_current(self) -> None:
+        """fsync the current file if anything was written since the last time."""
+        handle = self._file
+        if handle is None:
+            return
+        handle.flush()
+        end = handle.tell()
+        if end > self._synced:
+            os.fsync(handle.fileno())
+            self.fsyncs += 1
+            self._synced = end
+
     def _abandon(self, handle: BinaryIO, start: int) -> None:
         with contextlib.suppress(OSError):  # else readers skip it and repair_tail cuts it
             handle.truncate(start)
+        # the records before ``start`` are fsynced on closing, or the file is marked lost
         self._close_file(clean=False)
 
     def _write_one(self, handle: BinaryIO, record: ArcWarcRecord) -> tuple[int, int]:

@@ -43,8 +43,9 @@ from archiver.models import (
     RequestRecord,
 )
 from archiver.poll.schedule import next_check
-from archiver.poll.workers import ExtractPool, ordered
+from archiver.poll.workers import ExtractPool, Prepared, ordered
 from archiver.store import LinkState, LinkUpdate, SourceState, Store
+from archiver.store.searchindex import Analyzed
 from archiver.timeutil import FUTURE_SLACK, utcnow
 
 if TYPE_CHECKING:
@@ -384,9 +385,15 @@ def revisit_due(
 
 
 def capture(
-    ctx: PollContext, fetched: Fetched, source: str, previous: CaptureRef | None = None
+    ctx: PollContext,
+    fetched: Fetched,
+    source: str,
+    previous: CaptureRef | None = None,
+    *,
+    sync: bool = True,
 ) -> CaptureRef | None:
-    """Write the raw response to the WARC files (fsynced before anything points at it)."""
+    """Write the raw response to the WARC files, fsynced before anything points at it:
+    now, or (``sync=False``) by ``WarcWriter.durable`` just before its row commits."""
     if ctx.captures is None or fetched.not_modified:
         return None
     return ctx.captures.write(
@@ -398,6 +405,7 @@ def capture(
         fetched_at=fetched.fetched_at or ctx.clock(),
         previous=previous,
         source=source,
+        sync=sync,
     )
 
 
@@ -413,25 +421,31 @@ class Page:
     capture: CaptureRef | None = None
     article: Article | None = None
     keys: StoryKeys | None = None  # dedup keys, when the extraction worker computed them
+    search: Analyzed | None = None  # the analyzed index text, likewise
     error: str | None = None
     gone: bool = False  # the site answered 404/410
 
 
-def extract_page(ctx: PollContext, fetched: Fetched) -> tuple[Article, StoryKeys | None]:
-    """Extraction in a worker process when the context has a pool, else right here."""
+def extract_page(ctx: PollContext, fetched: Fetched) -> Prepared:
+    """Extraction in a worker process when the context has a pool, else right here (the
+    store then computes the keys and the index text itself)."""
     if ctx.extractor is not None:
         return ctx.extractor.extract_keyed(
             fetched.content, fetched.url, charset=fetched.charset, now=ctx.clock(), stop=ctx.stop
         )
     from archiver.extract.core import extract
 
-    return extract(
-        fetched.content,
-        fetched.url,
-        charset=fetched.charset,
-        rules=ctx.rules or None,
-        now=ctx.clock(),
-    ), None
+    return (
+        extract(
+            fetched.content,
+            fetched.url,
+            charset=fetched.charset,
+            rules=ctx.rules or None,
+            now=ctx.clock(),
+        ),
+        None,
+        None,
+    )
 
 
 def fetch_page(
@@ -446,8 +460,9 @@ def fetch_page(
         fetched = ctx.fetcher.get(link.url, kind="page")
         requests = fetched.requests
         previous = ctx.store.last_capture(canonical_url(fetched.url))
-        ref = capture(ctx, fetched, source.name, previous)
-        article, keys = extract_page(ctx, fetched)
+        # fsynced when its row is filed: the pages fetched meanwhile share that fsync
+        ref = capture(ctx, fetched, source.name, previous, sync=False)
+        article, keys, search = extract_page(ctx, fetched)
     except ArchiverError as exc:
         gone = isinstance(exc, HTTPStatusError) and exc.status in (404, 410)
         requests = requests or getattr(exc, "requests", ())
@@ -455,7 +470,7 @@ def fetch_page(
     except Exception as exc:  # a bad page (or a parser bug) is recorded, never stops its source
         error = f"{type(exc).__name__}: {exc}"[:500]
         return Page(link, update, t0, requests, fetched, ref, error=error)
-    return Page(link, update, t0, requests, fetched, ref, article=article, keys=keys)
+    return Page(link, update, t0, requests, fetched, ref, article=article, keys=keys, search=search)
 
 
 def archive_link(
@@ -486,6 +501,8 @@ def file_page(
         else:
             url = canonical_url(fetched.url, article.canonical_url)
             article = dataclasses.replace(article, url=url)
+            if page.capture is not None and ctx.captures is not None:
+                ctx.captures.durable(page.capture)  # on disk before the row points at it
             saved = store.save_article(
                 article,
                 source=source.name,
@@ -494,6 +511,7 @@ def file_page(
                 capture=page.capture,
                 link=update,
                 keys=page.keys,
+                search=page.search,
             )
             outcome = saved.outcome
     except ArchiverError as exc:

@@ -28,9 +28,10 @@ from archiver.dedup.filing import StoryKeys
 from archiver.errors import ArchiverError
 from archiver.fetch.headers import charset
 from archiver.models import Article
-from archiver.poll.workers import ExtractPool, ordered
+from archiver.poll.workers import ExtractPool, Prepared, ordered
 from archiver.store import Store
 from archiver.store.progress import finish_run, open_run, save_position
+from archiver.store.searchindex import Analyzed
 from archiver.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ class _Done:
     article: Article | None
     outcome: str | None  # set when there is nothing to file
     keys: StoryKeys | None = None
+    search: Analyzed | None = None
 
 
 def scope_key(source: str | None, rules: Sequence[SiteRule]) -> str:
@@ -111,12 +113,13 @@ def reextract(
         if job.skip is not None:
             return _Done(None, job.skip)
         try:
-            article, keys = _extract(job.response, rules, pool, halt)
+            article, keys, search = _extract(job.response, rules, pool, halt)
         except ArchiverError:
             return _Done(None, "failed")
         except (RecursionError, MemoryError, ValueError, TypeError):  # parser bugs
             return _Done(None, "failed")
-        return _Done(article, None if article.page_kind == "article" else "skipped", keys)
+        outcome = None if article.page_kind == "article" else "skipped"
+        return _Done(article, outcome, keys, search)
 
     last: CaptureRef | None = None
     complete = False
@@ -202,7 +205,7 @@ def _extract(
     rules: Sequence[SiteRule],
     pool: ExtractPool | None,
     stop: threading.Event,
-) -> tuple[Article, StoryKeys | None]:
+) -> Prepared:
     if pool is not None:
         return pool.extract_keyed(
             response.body,
@@ -213,13 +216,17 @@ def _extract(
         )
     from archiver.extract.core import extract
 
-    return extract(
-        response.body,
-        response.url,
-        charset=_charset(response),
-        rules=rules or None,
-        now=response.fetched_at,
-    ), None
+    return (
+        extract(
+            response.body,
+            response.url,
+            charset=_charset(response),
+            rules=rules or None,
+            now=response.fetched_at,
+        ),
+        None,
+        None,
+    )
 
 
 def _file(
@@ -248,6 +255,7 @@ def _file(
             seen_at=response.fetched_at,
             capture=job.ref,
             keys=result.keys,
+            search=result.search,
         )
     except ArchiverError:
         return "failed"

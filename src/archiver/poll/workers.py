@@ -10,9 +10,12 @@ in a C parser, the OOM killer) costs that one page too.
 Workers are forked from a ``forkserver`` that imported the extractor once, so each worker
 starts with the parser stack (lxml, trafilatura and its data) already loaded and shares its
 pages with its siblings, while the parent, the daemon that polls and writes, never imports
-it. Workers start when first needed. ``ordered()`` runs the fetching side concurrently
-while the caller files the results one at a time, in order (one writer, the same order as
-a single-threaded poll).
+it. Workers start when first needed, and a worker idle for ``idle`` seconds exits (the
+next page starts one again); once no pool in the process has a worker left, the forkserver
+stops too, so a daemon whose sources bring nothing new holds no extractor in memory (the next
+worker starts a fresh server, a few seconds of warm-up). ``ordered()`` runs the fetching
+side concurrently while the caller files the results one at a time, in order (one writer,
+the same order as a single-threaded poll).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import queue
 import signal
 import threading
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -39,6 +43,7 @@ from archiver.dedup import canonical_url
 from archiver.dedup.filing import StoryKeys, story_keys
 from archiver.errors import ExtractTimeout, ParseError
 from archiver.models import Article
+from archiver.store.searchindex import Analyzed, analyzed
 
 if TYPE_CHECKING:
     from archiver.extract.rules import SiteRule
@@ -52,6 +57,12 @@ Target = Callable[[bytes, str, "str | None", "datetime | None", "Sequence[SiteRu
 PRELOAD = "archiver.poll.warmup"  # imported once by the forkserver, inherited by workers
 START_TIMEOUT = 120.0  # seconds a new worker may take to come up (the first warms the server)
 SLICE = 0.25  # seconds between two looks at the stop event while a page is extracted
+IDLE_EXIT = 60.0  # seconds a worker may wait for a page before it is told to exit
+
+# every pool of this process, and the lock under which the shared forkserver is started or
+# stopped: it stops only when no pool has a worker alive or starting
+_POOLS: weakref.WeakSet[ExtractPool] = weakref.WeakSet()
+_SERVER_LOCK = threading.Lock()
 
 
 def extract_job(
@@ -108,13 +119,19 @@ def _serve(conn: Connection, target: Target, rules: Sequence[SiteRule]) -> None:
             conn.send(("err", type(exc).__name__, f"result not sendable: {exc}", False))
 
 
-def _keyed(article: Article, fetched_url: str) -> tuple[Article, StoryKeys | None]:
+#: what a worker sends back for a page: the article, its dedup keys and its index text
+Prepared = tuple[Article, "StoryKeys | None", "Analyzed | None"]
+
+
+def _keyed(article: Article, fetched_url: str) -> Prepared:
     """An article filed under its canonical URL, with the keys dedup files it by (content
-    hash, SimHash: pure, and a fifth of the parent's work per article if left to it)."""
+    hash, SimHash) and its analyzed search text: pure, and most of the parent's work per
+    article if left to it (the analysis alone ~20 ms, inside the write transaction)."""
     if article.page_kind != "article":
-        return article, None
+        return article, None, None
     article = dataclasses.replace(article, url=canonical_url(fetched_url, article.canonical_url))
-    return article, story_keys(article, fetched_url)
+    search = analyzed(article.title, article.lead, article.body, article.language)
+    return article, story_keys(article, fetched_url), search
 
 
 def _rebuild(name: str, message: str, expected: bool) -> Exception:
@@ -134,6 +151,22 @@ def _rebuild(name: str, message: str, expected: bool) -> Exception:
 class _Worker:
     process: BaseProcess
     conn: Connection
+    last_used: float = 0.0  # time.monotonic() when it last finished a page (or started)
+
+
+def _stop_server_if_unused() -> bool:
+    """Stop the extraction forkserver (and free the extractor it holds) when no pool of this
+    process has a worker alive or starting; the next worker starts it again."""
+    from multiprocessing import forkserver
+
+    with _SERVER_LOCK:
+        if any(pool.busy() for pool in list(_POOLS)):
+            return False
+        stop = getattr(forkserver._forkserver, "_stop", None)  # CPython 3.8+
+        if stop is None:  # pragma: no cover (another interpreter: the server stays)
+            return False
+        stop()
+        return True
 
 
 class ExtractPool:
@@ -146,16 +179,22 @@ class ExtractPool:
         timeout: float = 20.0,
         rules: Sequence[SiteRule] = (),
         target: Target = extract_job,
+        idle: float | None = IDLE_EXIT,
     ) -> None:
+        """``idle``: seconds after which a worker without a page exits (None: never)."""
         if size < 1:
             raise ValueError("an ExtractPool needs at least one worker")
         self.size = size
         self.timeout = timeout
         self.rules = tuple(rules)
         self.target = target
+        self.idle = idle
         self._mp = mp.get_context("forkserver")
         self._mp.set_forkserver_preload([PRELOAD])
         self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._reaper: threading.Thread | None = None
+        self._closing = threading.Event()
+        self.exited_idle = 0  # workers told to exit after ``idle`` seconds without a page
         self._lock = threading.Lock()
         self._live: list[_Worker] = []
         self._closed = False
@@ -163,6 +202,12 @@ class ExtractPool:
         self.replaced = 0  # workers killed for running past the budget or found dead
         # the fetching side: enough threads to keep every worker busy while one fetches
         self.threads = ThreadPoolExecutor(max_workers=size + 1, thread_name_prefix="article")
+        _POOLS.add(self)
+
+    def busy(self) -> bool:
+        """Whether a worker of this pool is alive or starting."""
+        with self._lock:
+            return bool(self._live) or self._starting > 0
 
     # ---- workers
 
@@ -172,7 +217,8 @@ class ExtractPool:
             target=_serve, args=(child, self.target, self.rules), name="archiver-extract"
         )
         process.daemon = True
-        process.start()
+        with _SERVER_LOCK:  # not while the server is being stopped
+            process.start()
         child.close()
         try:
             if not parent.poll(START_TIMEOUT) or parent.recv() != "ready":
@@ -206,15 +252,60 @@ class ExtractPool:
         ``close()`` never waits for a worker coming up."""
         try:
             worker = self._start()
-        finally:
+        except BaseException:
             with self._lock:
                 self._starting -= 1
+            raise
+        worker.last_used = time.monotonic()
         with self._lock:
+            self._starting -= 1  # counted as starting until it is counted as live
             if not self._closed:
                 self._live.append(worker)
+                self._watch_idle()
                 return worker
         self._stop_worker(worker)
         raise ParseError("the extraction pool is closed")
+
+    def _watch_idle(self) -> None:
+        """Start the thread that lets idle workers exit (under the lock; once)."""
+        if self.idle is None or self._reaper is not None:
+            return
+        self._reaper = threading.Thread(target=self._reap_loop, name="extract-idle", daemon=True)
+        self._reaper.start()
+
+    def _reap_loop(self) -> None:
+        assert self.idle is not None
+        period = max(0.05, min(self.idle / 4, 5.0))
+        while not self._closing.wait(period):
+            self.reap_idle()
+
+    def reap_idle(self, now: float | None = None) -> int:
+        """Tell the workers idle for ``idle`` seconds to exit; when none is left in any pool,
+        stop the forkserver too. Returns how many exited."""
+        if self.idle is None:
+            return 0
+        now = time.monotonic() if now is None else now
+        stale: list[_Worker] = []
+        with self._lock:
+            if self._closed:  # close() stops every worker itself
+                return 0
+            keep: list[_Worker] = []
+            while True:
+                try:
+                    worker = self._idle.get_nowait()
+                except queue.Empty:
+                    break
+                (stale if now - worker.last_used >= self.idle else keep).append(worker)
+            for worker in keep:
+                self._idle.put(worker)
+            for worker in stale:
+                self._live.remove(worker)
+            self.exited_idle += len(stale)
+        for worker in stale:
+            self._stop_worker(worker)
+        if stale:
+            _stop_server_if_unused()
+        return len(stale)
 
     def prestart(self) -> None:
         """Start the workers now, in the background (a poll's first pages need not wait)."""
@@ -233,6 +324,7 @@ class ExtractPool:
             self._idle.put(worker)
 
     def _release(self, worker: _Worker) -> None:
+        worker.last_used = time.monotonic()
         self._idle.put(worker)
 
     def _discard(self, worker: _Worker) -> None:
@@ -274,8 +366,9 @@ class ExtractPool:
         charset: str | None = None,
         now: datetime | None = None,
         stop: threading.Event | None = None,
-    ) -> tuple[Article, StoryKeys | None]:
-        """``extract()`` and, for an article, its dedup keys computed in the worker too."""
+    ) -> Prepared:
+        """``extract()`` and, for an article, its dedup keys and analyzed search text
+        computed in the worker too."""
         worker = self._acquire()
         try:
             worker.conn.send((body, url, charset, now))
@@ -300,7 +393,7 @@ class ExtractPool:
             raise
         self._release(worker)
         if reply[0] == "ok":
-            return reply[1], reply[2]
+            return reply[1], reply[2], reply[3]
         raise _rebuild(reply[1], reply[2], reply[3])
 
     def close(self) -> None:
@@ -308,6 +401,7 @@ class ExtractPool:
         with self._lock:
             self._closed = True
             live, self._live = self._live, []
+        self._closing.set()
         self.threads.shutdown(wait=False, cancel_futures=True)
         for worker in live:
             self._stop_worker(worker)

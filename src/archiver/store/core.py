@@ -12,18 +12,19 @@ at a time each without sharing a cursor. The schema is built by numbered migrati
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import json
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Self
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
-
-import sqlite_utils
 
 from archiver.config import SourceConfig
 from archiver.dedup import DEFAULT_MAX_DISTANCE, canonical_url, story_keys
@@ -50,7 +51,27 @@ from archiver.store.versions import (
 )
 from archiver.timeutil import from_iso, to_iso, utcnow
 
+if TYPE_CHECKING:
+    import sqlite_utils
+
 BUSY_TIMEOUT_MS = 30_000
+
+
+def sqlite_utils_module() -> ModuleType:
+    """sqlite-utils, which the migrations are written with, imported when first needed and
+    without numpy and pandas: it loads them whenever they are installed (for column types
+    the archive never uses), and the daemon would carry them (21 MB of numpy) for good."""
+    if "sqlite_utils" not in sys.modules:
+        blocked = [name for name in ("numpy", "pandas") if name not in sys.modules]
+        for name in blocked:
+            sys.modules[name] = None  # type: ignore[assignment]  # "import numpy" fails
+        try:
+            importlib.import_module("sqlite_utils")
+        finally:
+            for name in blocked:
+                if name in sys.modules and sys.modules[name] is None:
+                    del sys.modules[name]
+    return sys.modules["sqlite_utils"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,9 +199,10 @@ class Store:
 
     @property
     def db(self) -> sqlite_utils.Database:
+        """This thread's connection in sqlite-utils (the migrations use it)."""
         db: sqlite_utils.Database | None = getattr(self._local, "db", None)
         if db is None:
-            db = sqlite_utils.Database(self.conn)
+            db = sqlite_utils_module().Database(self.conn)
             self._local.db = db
         return db
 
@@ -258,7 +280,10 @@ class Store:
     # ---- schema
 
     def schema_version(self) -> int:
-        if not self.db["schema_migrations"].exists():
+        found = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+        ).fetchone()
+        if found is None:
             return 0
         row = self.conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
         return int(row[0] or 0)
@@ -268,10 +293,9 @@ class Store:
         over older articles if that is not done (resumable; ``progress(done, total)``
         after each batch); returns the schema version."""
         with self.transaction():
-            self.db.table("schema_migrations").create(
-                {"version": int, "name": str, "applied_at": str},
-                pk="version",
-                if_not_exists=True,
+            self.conn.execute(  # as sqlite-utils made it in the archives made before
+                'CREATE TABLE IF NOT EXISTS "schema_migrations" (\n   "version" INTEGER PRIMARY'
+                ' KEY,\n   "name" TEXT,\n   "applied_at" TEXT\n)'
             )
             done = {r[0] for r in self.conn.execute("SELECT version FROM schema_migrations")}
             for version, name, step in schema.MIGRATIONS:
@@ -462,11 +486,13 @@ class Store:
         link: LinkUpdate | None = None,
         max_distance: int = DEFAULT_MAX_DISTANCE,
         keys: StoryKeys | None = None,
+        search: searchindex.Analyzed | None = None,
     ) -> Saved:
         """File one extracted page in one transaction: the article row (new, revised,
         unchanged or an alias), its URLs, its revision and capture pointer, the FTS rows,
-        and the listing entry it came from (``link``). See ``store.versions``. ``keys``:
-        the page's dedup keys when already computed (by an extraction worker)."""
+        and the listing entry it came from (``link``). See ``store.versions``. ``keys``
+        and ``search``: the page's dedup keys and analyzed index text when already
+        computed (by an extraction worker), so the transaction does not wait for them."""
         seen_at = seen_at or utcnow()
         row = article_row(article, source=source, fetched_url=fetched_url, seen_at=seen_at)
         if keys is None or keys.url != article.url:
@@ -476,7 +502,8 @@ class Store:
                 conn, row, keys, seen_at=seen_at, capture=capture, max_distance=max_distance
             )
             if saved.outcome in ("new", "revision"):
-                searchindex.index_articles(conn, [saved.article_id])
+                given = {saved.article_id: search} if search is not None else None
+                searchindex.index_articles(conn, [saved.article_id], given)
             if link is not None:
                 remember_link(
                     conn,

@@ -8,8 +8,10 @@ is brought forward without losing a row. Add a step at the end; never edit a shi
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:  # imported by the Store only when a migration runs (see store.core)
+    import sqlite_utils
 
 FTS_COLUMNS = ("title", "lead", "body")
 FTS_TOKENIZE = "unicode61 remove_diacritics 2"

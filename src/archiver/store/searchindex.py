@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
+from dataclasses import dataclass
 
 INDEX = "articles_search"
 COLUMNS = ("title", "lead", "body")
@@ -28,6 +29,41 @@ log = logging.getLogger("archiver.store")
 
 #: (articles indexed so far, articles to index in all)
 Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Analyzed:
+    """An article's index text computed before its transaction (by an extraction worker):
+    the analyzer's terms of ``title``, ``lead`` and ``body`` in ``language`` (the language
+    key), and the text they were computed from (``source``: title, lead, body and stored
+    language), so the store uses them only for the very row it writes."""
+
+    title: str
+    lead: str
+    body: str
+    language: str | None
+    source: tuple[str | None, str | None, str | None, str | None]
+
+    def fits(
+        self, title: str | None, lead: str | None, body: str | None, stored: str | None
+    ) -> bool:
+        """Whether these terms were computed from this stored text."""
+        return self.source == (title, lead, body, stored)
+
+
+def analyzed(title: str | None, lead: str | None, body: str | None, stored: str | None) -> Analyzed:
+    """The index text of one article (``stored``: the language as the article row keeps
+    it). Pure; what ``index_articles`` computes itself when it is not given this."""
+    from archiver.search.analyzer import analyze, language_key
+
+    lang = language_key(stored)
+    return Analyzed(
+        analyze(title, lang),
+        analyze(lead, lang),
+        analyze(body, lang),
+        lang,
+        (title, lead, body, stored),
+    )
 
 
 def create(conn: sqlite3.Connection) -> None:
@@ -80,12 +116,17 @@ def keep_current(conn: sqlite3.Connection) -> bool:
     return True
 
 
-def index_articles(conn: sqlite3.Connection, ids: Sequence[int]) -> int:
+def index_articles(
+    conn: sqlite3.Connection,
+    ids: Sequence[int],
+    precomputed: Mapping[int, Analyzed] | None = None,
+) -> int:
     """(Re-)index the articles ``ids`` from their stored text; returns how many were indexed.
+    ``precomputed``: index text already analyzed (by an extraction worker), used for an
+    article whose stored text is the text it was computed from; the rest is analyzed here.
 
     Runs inside the caller's transaction."""
-    from archiver.search.analyzer import analyze, language_key
-
+    given = precomputed or {}
     count = 0
     for i in range(0, len(ids), BATCH):
         chunk = list(ids[i : i + BATCH])
@@ -96,10 +137,10 @@ def index_articles(conn: sqlite3.Connection, ids: Sequence[int]) -> int:
         conn.execute(f"DELETE FROM {INDEX} WHERE rowid IN ({marks})", chunk)
         values = []
         for id_, title, lead, body, stored in rows:
-            lang = language_key(stored)
-            values.append(
-                (id_, analyze(title, lang), analyze(lead, lang), analyze(body, lang), lang)
-            )
+            found = given.get(id_)
+            if found is None or not found.fits(title, lead, body, stored):
+                found = analyzed(title, lead, body, stored)
+            values.append((id_, found.title, found.lead, found.body, found.language))
         conn.executemany(
             f"INSERT INTO {INDEX} (rowid, title, lead, body, language) VALUES (?, ?, ?, ?, ?)",
             values,
