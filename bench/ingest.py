@@ -86,6 +86,17 @@ def serve(pages: list[bytes], port_out: Any) -> None:
     server.serve_forever()
 
 
+def start_server(pages: list[bytes]) -> tuple[Any, str]:
+    """``serve`` in a process of its own (spawned); returns it and its base URL."""
+    ctx = mp.get_context("spawn")
+    port = ctx.Value("i", 0)
+    server = ctx.Process(target=serve, args=(pages, port), daemon=True)
+    server.start()
+    while not port.value:
+        time.sleep(0.05)
+    return server, f"http://127.0.0.1:{port.value}"
+
+
 def bare(pages: list[bytes], base: str) -> tuple[float, int]:
     from archiver.extract import extract
 
@@ -163,13 +174,7 @@ def main() -> int:
         print(f"no corpus at {args.corpus}", file=sys.stderr)
         return 2
     pages = load_pages(args.corpus, args.copies)
-    ctx = mp.get_context("spawn")
-    port = ctx.Value("i", 0)
-    server = ctx.Process(target=serve, args=(pages, port), daemon=True)
-    server.start()
-    while not port.value:
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port.value}"
+    server, base = start_server(pages)
     rows: list[tuple[str, str, float, float | None, int, float]] = []
     references: list[float] = []  # bare rate of each group, for its ratios
     try:

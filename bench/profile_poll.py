@@ -12,19 +12,17 @@ stages that cost it, the process's whole CPU per article, and fsync calls per ar
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
 import os
 import pstats
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from ingest import DEFAULT_CORPUS, config, load_pages, serve  # noqa: E402
+from ingest import DEFAULT_CORPUS, config, load_pages, start_server  # noqa: E402
 
 # every thread runs under its own profiler; the stats are merged when the command ends
 RUN = r"""
@@ -96,13 +94,7 @@ def main() -> int:
     pages = load_pages(args.corpus, 1)
     if args.limit:
         pages = pages[: args.limit]
-    ctx = mp.get_context("spawn")
-    port = ctx.Value("i", 0)
-    server = ctx.Process(target=serve, args=(pages, port), daemon=True)
-    server.start()
-    while not port.value:
-        time.sleep(0.05)
-    base = f"http://127.0.0.1:{port.value}"
+    server, base = start_server(pages)
     rows = []
     try:
         for n, src in enumerate(trees):

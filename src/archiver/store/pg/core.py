@@ -40,6 +40,22 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{netloc[-1]}"))
 
 
+@contextmanager
+def _rolled_back_on_error(conn: Connection) -> Iterator[None]:
+    """Any error inside rolls the open transaction back; a database error becomes one
+    ``StoreError`` line."""
+    try:
+        yield
+    except BaseException as exc:
+        with suppress(psycopg.Error):
+            conn.raw.execute("ROLLBACK")
+        if isinstance(exc, psycopg.Error):
+            raise StoreError(
+                f"archive write failed and was rolled back: {str(exc).strip()}"
+            ) from None
+        raise
+
+
 class PgStore(Store):
     """The archive database on a PostgreSQL server; the same interface as ``Store``."""
 
@@ -120,17 +136,9 @@ class PgStore(Store):
             with suppress(psycopg.Error):
                 conn.raw.execute("ROLLBACK")
             raise StoreError(f"cannot start a write on the archive: {exc}") from None
-        try:
+        with _rolled_back_on_error(conn):
             yield conn
             conn.raw.execute("COMMIT")
-        except BaseException as exc:
-            with suppress(psycopg.Error):
-                conn.raw.execute("ROLLBACK")
-            if isinstance(exc, psycopg.Error):
-                raise StoreError(
-                    f"archive write failed and was rolled back: {str(exc).strip()}"
-                ) from None
-            raise
 
     @contextmanager
     def row_transaction(self) -> Iterator[Any]:
@@ -139,18 +147,10 @@ class PgStore(Store):
         if self.readonly:
             raise StoreError(f"{self.location}: opened read-only; this command cannot write")
         conn = cast(Connection, self.conn)
-        try:
+        with _rolled_back_on_error(conn):
             conn.raw.execute("BEGIN")
             yield conn
             conn.raw.execute("COMMIT")
-        except BaseException as exc:
-            with suppress(psycopg.Error):
-                conn.raw.execute("ROLLBACK")
-            if isinstance(exc, psycopg.Error):
-                raise StoreError(
-                    f"archive write failed and was rolled back: {str(exc).strip()}"
-                ) from None
-            raise
 
     def checkpoint(self) -> None:
         """Nothing to fold: PostgreSQL checkpoints and vacuums by itself."""
