@@ -27,7 +27,7 @@ queries interleaved: p50/p95 per query kind, the copy's rate, the index sizes (`
 that comparison alone, without the unicode61 peer's load and the bare-MATCH table).
 
 Usage: .venv/bin/python bench/search.py [--n 1000000] [--db PATH] [--reuse] [--runs 40]
-       [--pg [--pg-only]]
+       [--workers N] [--pg [--pg-only] [--pg-url URL]]
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ import argparse
 import functools
 import itertools
 import math
+import multiprocessing
+import os
 import random
 import sqlite3
 import statistics
@@ -50,7 +52,7 @@ from archiver.models import Article
 from archiver.search import parse_query, search
 from archiver.search.analyzer import analyze
 from archiver.store import Store, article_row, schema
-from archiver.store.searchindex import languages
+from archiver.store.searchindex import Analyzed, analyzed, languages
 
 HEAD_TEXT = (
     "the of to and in a said on for that is with was by at as from it he has have will be "
@@ -208,33 +210,55 @@ def rows(corpus: Corpus, n: int, rng: random.Random) -> Iterator[dict[str, Any]]
         yield article_row(article, source=source, fetched_url=article.url, seen_at=seen)
 
 
-def load(db: Path, n: int, seed: int) -> tuple[float, float]:
+def _analyzed(row: dict[str, Any]) -> Analyzed:
+    return analyzed(row["title"], row["lead"], row["body"], row["language"])
+
+
+def load(db: Path, n: int, seed: int, workers: int = 0) -> tuple[float, float]:
     """Load ``n`` articles; returns (articles/s inside the store, articles/s overall).
 
+    As in the daemon since issue 15, the index text is analyzed outside the writer: by
+    ``workers`` processes (``searchindex.analyzed``, handed to ``Store.add_articles`` by URL)
+    while the store writes the previous chunk; with ``workers`` 0 the store analyzes inline.
     The store's rate counts only the time spent in ``Store.add_articles`` (SQLite, the
-    indexes and the FTS5 triggers), not the generation of the synthetic text.
+    indexes, and the analysis when inline), not the generation of the synthetic text.
     """
     rng = random.Random(seed)
     corpus = Corpus(rng)
     in_store = 0.0
+    pool = multiprocessing.get_context("fork").Pool(workers) if workers else None
     with Store(db) as store:
         store.migrate()
         started = time.perf_counter()
         done = 0
         stream = rows(corpus, n, rng)
+
+        def submit() -> tuple[list[dict[str, Any]], Any]:
+            chunk = list(itertools.islice(stream, 20_000))
+            if pool is None or not chunk:
+                return chunk, None
+            return chunk, pool.map_async(_analyzed, chunk, chunksize=250)
+
+        ahead = submit()
         while done < n:
-            chunk = list(itertools.islice(stream, 50_000))
+            chunk, job = ahead
+            ahead = submit()  # analyzed while this chunk is written
+            search = {r["url"]: a for r, a in zip(chunk, job.get(), strict=True)} if job else None
             t0 = time.perf_counter()
-            store.add_articles(chunk, batch=5_000)
+            store.add_articles(chunk, batch=5_000, search=search)
             spent = time.perf_counter() - t0
             in_store += spent
             done += len(chunk)
             print(
                 f"  {done:>9,} articles  {len(chunk) / spent:>7,.0f}/s in the store "
-                f"(this chunk)  {done / in_store:>7,.0f}/s so far",
+                f"(this chunk)  {done / in_store:>7,.0f}/s so far  "
+                f"{done / (time.perf_counter() - started):>7,.0f}/s overall",
                 flush=True,
             )
         store.checkpoint()
+    if pool is not None:
+        pool.close()
+        pool.join()
     return n / in_store, n / (time.perf_counter() - started)
 
 
@@ -305,13 +329,15 @@ def add_today_index(db: Path) -> None:
 
 def index_sizes(db: Path) -> dict[str, int]:
     conn = sqlite3.connect(db)
+    patterns = {"articles_search": "articles_search%", "articles_fts": "articles_fts%"}
+    patterns["articles"] = "articles"  # the table alone (its indexes are named idx_...)
     out = {
         name: int(
             conn.execute(
-                "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE ?", (name + "%",)
+                "SELECT coalesce(sum(pgsize), 0) FROM dbstat WHERE name LIKE ?", (pattern,)
             ).fetchone()[0]
         )
-        for name in ("articles_search", "articles_fts", "articles")
+        for name, pattern in patterns.items()
     }
     conn.close()
     return out
@@ -425,17 +451,19 @@ def queries(db: Path, runs: int) -> list[Timings]:
     return results
 
 
-def pg_compare(db: Path, runs: int, batch: int) -> None:
+def pg_compare(db: Path, runs: int, batch: int, url: str | None = None) -> None:
     """The same archive on PostgreSQL: ``archiver copy`` of it into a throwaway cluster (the
     load rate, the index size), then ``search()`` of the same queries on both backends,
     interleaved, each call as the CLI makes it (open, query, close); p50/p95 per query kind
-    and whether both return the same stories. A line saying why, when no server starts."""
+    and whether both return the same stories. A line saying why, when no server starts.
+    ``url``: an existing database instead (copied into when empty, else queried as it is)."""
+    if url is not None:
+        _pg_compare(db, runs, batch, url, "")
+        return
+    import shutil
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-    from archiver.store.pg.copy import copy_archive
-    from archiver.store.pg.core import PgStore
-
     from pgcluster import start_cluster
 
     cluster, why = start_cluster()
@@ -443,53 +471,67 @@ def pg_compare(db: Path, runs: int, batch: int) -> None:
         print(f"PostgreSQL: skipped, {why}")
         return
     try:
-        url = cluster.new_database()
-        with Store(db, readonly=True) as src, PgStore(url) as dest:
-            n = src.count_articles()
+        _pg_compare(db, runs, batch, cluster.new_database(), cluster.bindir.parent.name)
+    finally:
+        cluster.stop()
+        shutil.rmtree(cluster.root, ignore_errors=True)
+
+
+def _pg_compare(db: Path, runs: int, batch: int, url: str, version: str) -> None:
+    from archiver.store.pg.copy import copy_archive
+    from archiver.store.pg.core import PgStore
+    from archiver.store.pg.search import RANK_WINDOW
+
+    with Store(db, readonly=True) as src, PgStore(url) as dest:
+        n = src.count_articles()
+        dest.migrate()
+        copied = dest.count_articles()
+        if copied < n:
             t0 = time.perf_counter()
             copy_archive(src, dest, batch=batch)
             spent = time.perf_counter() - t0
             dest.conn.execute("VACUUM ANALYZE")
-            sizes = dest.conn.execute(
-                "SELECT pg_total_relation_size('articles_search'),"
-                " pg_relation_size('idx_articles_search_tsv'), pg_database_size(current_database())"
-            ).fetchone()
-        lite = index_sizes(db)["articles_search"]
-        db_size = sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
+            rate = f" in {spent:.1f} s = {(n - copied) / spent:,.0f} articles/s"
+        else:
+            rate = " (copied before)"
+        sizes = dest.conn.execute(
+            "SELECT pg_total_relation_size('articles_search'),"
+            " pg_relation_size('idx_articles_search_tsv'), pg_database_size(current_database()),"
+            " current_setting('server_version')"
+        ).fetchone()
+    lite = index_sizes(db)["articles_search"]
+    db_size = sum(p.stat().st_size for p in db.parent.glob(db.name + "*"))
+    print(
+        f"\nPostgreSQL {version or sizes[3]}: archiver copy of the {n:,} articles{rate} (index"
+        f" rows copied as analyzed, tsvector built in Python); articles_search"
+        f" {sizes[0] / 1e6:,.0f} MB of which GIN {sizes[1] / 1e6:,.0f} MB (SQLite"
+        f" articles_search {lite / 1e6:,.0f} MB); database {sizes[2] / 1e9:.2f} GB (SQLite file"
+        f" {db_size / 1e9:.2f} GB)"
+    )
+    conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
+    cases = query_cases(conn)
+    conn.close()
+    print(
+        f"search() on both, ms ({runs} runs each, interleaved; open, query, close; PostgreSQL"
+        f" ranks the {RANK_WINDOW:,} most recently archived matches):\n"
+        f"{'query':<26} {'SQLite p50':>10} {'p95':>7} {'PG p50':>8} {'p95':>7}"
+        f" {'p95 ratio':>9}  same newest 200"
+    )
+    for label, text, kwargs, _ in cases:
+        lite_ms: list[float] = []
+        pg_ms: list[float] = []
+        same = {h.url for h in search(db, text, limit=200, sort="newest", **kwargs)} == {
+            h.url for h in search(url, text, limit=200, sort="newest", **kwargs)
+        }
+        for _ in range(runs):
+            lite_ms += measure(1, functools.partial(search, db, text, **kwargs))
+            pg_ms += measure(1, functools.partial(search, url, text, **kwargs))
+        p95l, p95p = percentile(lite_ms, 0.95), percentile(pg_ms, 0.95)
         print(
-            f"\nPostgreSQL {cluster.bindir.parent.name}: archiver copy of the {n:,} articles in"
-            f" {spent:.1f} s = {n / spent:,.0f} articles/s (index rows copied as analyzed,"
-            f" tsvector built in Python); articles_search {sizes[0] / 1e6:,.0f} MB of which GIN"
-            f" {sizes[1] / 1e6:,.0f} MB (SQLite articles_search {lite / 1e6:,.0f} MB); database"
-            f" {sizes[2] / 1e9:.2f} GB (SQLite file {db_size / 1e9:.2f} GB)"
+            f"{label[:26]:<26} {statistics.median(lite_ms):>10.2f} {p95l:>7.2f}"
+            f" {statistics.median(pg_ms):>8.2f} {p95p:>7.2f} {p95p / p95l:>8.2f}x  {same}",
+            flush=True,
         )
-        conn = sqlite3.connect(f"{db.resolve().as_uri()}?mode=ro", uri=True)
-        cases = query_cases(conn)
-        conn.close()
-        print(
-            f"search() on both, ms ({runs} runs each, interleaved; open, query, close):\n"
-            f"{'query':<26} {'SQLite p50':>10} {'p95':>7} {'PG p50':>8} {'p95':>7}"
-            f" {'p95 ratio':>9}  same hits"
-        )
-        for label, text, kwargs, _ in cases:
-            lite_ms: list[float] = []
-            pg_ms: list[float] = []
-            same = {h.url for h in search(db, text, limit=200, sort="newest", **kwargs)} == {
-                h.url for h in search(url, text, limit=200, sort="newest", **kwargs)
-            }
-            for _ in range(runs):
-                lite_ms += measure(1, functools.partial(search, db, text, **kwargs))
-                pg_ms += measure(1, functools.partial(search, url, text, **kwargs))
-            p95l, p95p = percentile(lite_ms, 0.95), percentile(pg_ms, 0.95)
-            print(
-                f"{label[:26]:<26} {statistics.median(lite_ms):>10.2f} {p95l:>7.2f}"
-                f" {statistics.median(pg_ms):>8.2f} {p95p:>7.2f} {p95p / p95l:>8.2f}x  {same}"
-            )
-    finally:
-        cluster.stop()
-        import shutil
-
-        shutil.rmtree(cluster.root, ignore_errors=True)
 
 
 def _fetch(conn: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> list[Any]:
@@ -517,9 +559,18 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40, help="timed runs per query")
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes analyzing the index text while the store writes (0: inline)",
+    )
+    parser.add_argument(
         "--pg", action="store_true", help="also on PostgreSQL: copy the archive, same queries"
     )
     parser.add_argument("--pg-only", action="store_true", help="with --pg: no SQLite peers")
+    parser.add_argument(
+        "--pg-url", help="with --pg: this database instead of a throwaway cluster (kept)"
+    )
     args = parser.parse_args()
     tmp = None
     if args.db is None:
@@ -530,14 +581,18 @@ def main() -> None:
     if not args.reuse:
         if args.db.exists():
             raise SystemExit(f"{args.db} exists: remove it or pass --reuse")
-        print(f"loading {args.n:,} synthetic articles with Store.add_articles ...")
-        rate, overall = load(args.db, args.n, args.seed)
+        print(
+            f"loading {args.n:,} synthetic articles with Store.add_articles, the index text"
+            f" analyzed by {args.workers or 'no'} worker process(es) ..."
+        )
+        rate, overall = load(args.db, args.n, args.seed, args.workers)
         size = sum(p.stat().st_size for p in args.db.parent.glob(args.db.name + "*"))
         verdict = "ok" if rate >= 2000 else "BELOW TARGET"
         print(
             f"load: {args.n:,} articles at {rate:,.0f} articles/s in Store.add_articles with "
             f"the analyzed index maintained (target >= 2,000: {verdict}); {overall:,.0f}/s "
-            f"including the generation of the text; archive {size / 1e9:.2f} GB"
+            f"overall (generating the text, {args.workers} analysis workers); archive"
+            f" {size / 1e9:.2f} GB"
         )
         if not args.pg_only:
             peer_db = args.db.with_name(args.db.stem + "-today.db")
@@ -551,7 +606,7 @@ def main() -> None:
             )
         add_today_index(args.db)  # the rare word is read from it
     if args.pg:
-        pg_compare(args.db, args.runs, batch=5_000)
+        pg_compare(args.db, args.runs, batch=5_000, url=args.pg_url)
     if args.pg_only:
         if tmp is not None:
             tmp.cleanup()

@@ -66,7 +66,7 @@ def test_dedup() -> None:
 @pytest.mark.slow
 def test_search() -> None:
     out = run("search.py", "--n", "200", "--runs", "2")
-    assert re.search(r"load: 200 articles at \d+ articles/s", out), out
+    assert re.search(r"load: 200 articles at [\d,]+ articles/s", out), out
     for query in ("common word", "rare word", "phrase", "title word"):
         assert re.search(rf"^{query}.*x\s*$", out, re.M), (query, out)
 

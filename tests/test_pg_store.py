@@ -113,6 +113,42 @@ def test_search_agrees_with_sqlite_on_the_same_pages(
     assert search(pg_url, '"tags on walruses"') and not search(pg_url, '"tag on walrus"')
 
 
+def test_relevance_ranks_the_most_recently_archived_matches(
+    pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A common word is ranked among its RANK_WINDOW newest matches, so its cost does not grow
+    with the archive; with fewer matches than the window every match is ranked."""
+    from archiver.models import Article
+    from archiver.store import article_row
+    from archiver.store.pg import search as pg_search
+
+    seen = utcnow()
+    texts = ["walrus walrus walrus walrus on the ice"] + [
+        f"a note {i} that names one walrus among much else" for i in range(5)
+    ]
+    rows = [
+        article_row(
+            Article(url=f"https://x.example/{i}", title=t, body=t + ". " + t, language="en"),
+            source="x",
+            fetched_url=f"https://x.example/{i}",
+            seen_at=seen,
+        )
+        for i, t in enumerate(texts)
+    ]
+    with PgStore(pg_url) as store:
+        store.migrate()
+        store.add_articles(rows)
+    everything = search(pg_url, "walrus", limit=10)
+    assert len(everything) == 6
+    assert everything[0].url == "https://x.example/0"  # the best match, archived first
+    monkeypatch.setattr(pg_search, "RANK_WINDOW", 3)
+    windowed = search(pg_url, "walrus", limit=10)
+    assert [h.url for h in windowed] == [
+        h.url for h in everything if h.url in {f"https://x.example/{i}" for i in (3, 4, 5)}
+    ]
+    assert len(search(pg_url, "walrus", limit=10, sort="newest")) == 6  # newest: not windowed
+
+
 def test_tsquery_is_the_fts5_expression_operator_for_operator() -> None:
     assert tsquery('"a_en b_en"') == "('a_en' <-> 'b_en')"
     assert tsquery('"walrus" *') == "'walrus':*"

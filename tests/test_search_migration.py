@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver.search import analyzer, search
+from archiver.search import analyzer, index_warning, search
 from archiver.store import Store, schema, searchindex
 from archiver.timeutil import to_iso, utcnow
 
@@ -82,6 +82,8 @@ def test_an_interrupted_build_resumes_where_it_stopped(tmp_path: Path) -> None:
         assert searchindex.pending(store.conn) == (6, 10)
         indexed = store.conn.execute("SELECT count(*) FROM articles_search").fetchone()[0]
         assert indexed == 6  # the two batches that committed
+        warning = index_warning(path)
+        assert warning is not None and "6 of 10 articles" in warning
         # a story changed before the backfill reaches it is indexed with its text then, once
         store.conn.execute("UPDATE articles SET body = ? WHERE id = 8", ("Ärzte in Berlin",))
     with Store(path) as store:
@@ -92,6 +94,7 @@ def test_an_interrupted_build_resumes_where_it_stopped(tmp_path: Path) -> None:
         assert [r[0] for r in rows] == list(range(1, 11))
         assert store.integrity_problems() == []
     assert [h.id for h in search(path, "Berlin")] == [8]
+    assert index_warning(path) is None
 
 
 def test_search_on_an_archive_without_the_index_says_what_to_do(tmp_path: Path) -> None:
@@ -113,6 +116,8 @@ def test_an_archive_indexed_by_another_analyzer_is_indexed_again(tmp_path: Path)
             conn.execute("UPDATE articles_search SET title = 'stale', body = 'stale'")
             conn.execute("UPDATE search_analyzer SET version = 'an older analyzer'")
     assert search(path, "переговоры", all_versions=True) == []
+    warning = index_warning(path)
+    assert warning is not None and "another version" in warning
     seen: list[tuple[int, int]] = []
     with Store(path) as store:
         store.migrate(progress=lambda done, total: seen.append((done, total)))
@@ -121,9 +126,29 @@ def test_an_archive_indexed_by_another_analyzer_is_indexed_again(tmp_path: Path)
         assert store.integrity_problems() == []
     assert seen == [(6, 6)]
     assert len(search(path, "переговоры", all_versions=True)) == 3
+    assert index_warning(path) is None
     assert len(search(path, '"на переговорах в Женеве"', all_versions=True)) == 3
     assert search(path, '"на переговорах в Москве"', all_versions=True) == []
     with Store(path) as store:  # nothing to do once current
         seen.clear()
         store.migrate(progress=lambda done, total: seen.append((done, total)))
     assert seen == []
+
+
+def test_archiver_search_warns_while_the_index_is_not_current(tmp_path: Path) -> None:
+    from test_e2e import run
+
+    path = old_archive(tmp_path / "old.db", 4)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[archive]\npath = "{path}"\n', encoding="utf-8")
+    with Store(path) as store:
+        store.migrate()
+        with store.transaction() as conn:
+            conn.execute("UPDATE search_analyzer SET version = 'an older analyzer'")
+    code, out, err = run("search", "building", "--config", str(config))
+    assert code == 0 and "Story 1" in out
+    assert err.count("\n") == 1 and err.startswith("warning: the search index was built by")
+    with Store(path) as store:
+        store.migrate()
+    code, out, err = run("search", "building", "--config", str(config))
+    assert code == 0 and "Story 1" in out and err == ""

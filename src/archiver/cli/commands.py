@@ -293,12 +293,14 @@ def search(
         "since": searching.parse_when(since, now) if since else None,
         "until": searching.parse_when(until, now, end=True) if until else None,
     }
+    archive = config.archive.url or config.archive.path
     if count_only:
-        counts = searching.count(config.archive.url or config.archive.path, text, **options)
+        counts = searching.count(archive, text, **options)
         click.echo(format_counts(counts, fmt))
+        _index_warning(archive)
         return
     hits = searching.search(
-        config.archive.url or config.archive.path,
+        archive,
         text,
         limit=limit,
         sort=sort,
@@ -310,6 +312,16 @@ def search(
         click.echo(out)
     elif fmt == "table":
         click.echo("no matches", err=True)
+    _index_warning(archive)
+
+
+def _index_warning(archive: Path | str) -> None:
+    """One line on standard error when the search index is not whole or not current."""
+    from archiver.search import index_warning
+
+    warning = index_warning(archive)
+    if warning:
+        click.echo(f"warning: {warning}", err=True)
 
 
 @main.command()

@@ -26,7 +26,7 @@ from archiver.models import SearchHit
 from archiver.search.query import Query, parse_query
 from archiver.search.snippets import ELLIPSIS, HL_END, HL_START, SNIPPET_TOKENS, make_snippet
 from archiver.store.readonly import connect_readonly
-from archiver.store.searchindex import INDEX, languages
+from archiver.store.searchindex import INDEX, languages, staleness
 
 __all__ = ["HL_END", "HL_START", "SORTS", "count", "parse_when", "search"]
 
@@ -178,6 +178,19 @@ def _postgres(archive: Path | str) -> str | None:
     """The PostgreSQL URL when ``archive`` names one (``[archive] url``), else None."""
     text = str(archive)
     return text if text.startswith(("postgresql://", "postgres://")) else None
+
+
+def index_warning(db_path: Path | str) -> str | None:
+    """Why a search of this archive may miss stories now (``searchindex.staleness``): an
+    index still being built or built by another analyzer; None when it is current."""
+    url = _postgres(db_path)
+    if url is not None:
+        from archiver.store.pg.core import PgStore
+
+        with PgStore(url, readonly=True) as store:
+            return staleness(store.conn)
+    with connect_readonly(Path(db_path)) as conn:
+        return staleness(conn)
 
 
 def search(

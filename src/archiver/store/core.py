@@ -17,7 +17,7 @@ import json
 import sqlite3
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -607,13 +607,22 @@ class Store:
         )
         return {r[0]: (int(r[1]), bool(r[2])) for r in rows}
 
-    def add_articles(self, rows: Iterable[dict[str, Any]], *, batch: int = 2000) -> int:
+    def add_articles(
+        self,
+        rows: Iterable[dict[str, Any]],
+        *,
+        batch: int = 2000,
+        search: Mapping[str, searchindex.Analyzed] | None = None,
+    ) -> int:
         """Bulk load prepared rows (``article_row``), ``batch`` per transaction; returns count.
 
         Rows whose URL is already archived are skipped, so a reload never duplicates.
+        ``search``: index text analyzed beforehand (in other processes), by the row's URL;
+        it is used only for the very text it was computed from, the rest is analyzed here.
         """
         total = 0
         pending: list[dict[str, Any]] = []
+        given = search or {}
 
         def flush() -> int:
             if not pending:
@@ -633,10 +642,9 @@ class Store:
                     " SELECT url, id, 'canonical', first_seen FROM articles WHERE id > ?",
                     (last,),
                 )
-                new_ids = [
-                    r[0] for r in conn.execute("SELECT id FROM articles WHERE id > ?", (last,))
-                ]
-                searchindex.index_articles(conn, new_ids)
+                new = conn.execute("SELECT id, url FROM articles WHERE id > ?", (last,)).fetchall()
+                precomputed = {r[0]: given[r[1]] for r in new if r[1] in given}
+                searchindex.index_articles(conn, [r[0] for r in new], precomputed)
             pending.clear()
             return added
 

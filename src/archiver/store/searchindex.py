@@ -154,6 +154,33 @@ def index_articles(
     return count
 
 
+def staleness(conn: sqlite3.Connection) -> str | None:
+    """Why a search of this archive may miss stories now, in words; None when the index is
+    whole and was built by this analyzer. Reads only (a reader cannot fix it: the next
+    command that writes, ``archiver poll`` or the daemon, does)."""
+    from archiver.search.analyzer import VERSION
+
+    state = pending(conn)
+    if state is not None:
+        done_through, last_id = state
+        total, done = conn.execute(
+            "SELECT count(*), coalesce(sum(CASE WHEN id <= ? THEN 1 ELSE 0 END), 0)"
+            " FROM articles WHERE id <= ?",
+            (done_through, last_id),
+        ).fetchone()
+        return (
+            f"the search index is being built: {int(done):,} of {int(total):,} articles so far;"
+            " results may be incomplete until `archiver poll` or the daemon finishes it"
+        )
+    built = indexed_by(conn)
+    if built is not None and built != VERSION:
+        return (
+            "the search index was built by another version of archiver's analyzer; results"
+            " may differ until `archiver poll` or the daemon indexes the archive again"
+        )
+    return None
+
+
 def pending(conn: sqlite3.Connection) -> tuple[int, int] | None:
     """(done through id, last id) of an unfinished backfill, None when there is none."""
     row = conn.execute("SELECT done_through, last_id FROM search_backfill WHERE id = 1").fetchone()

@@ -7,6 +7,12 @@ weight ``A`` (the title's terms), AND -> ``&``, OR -> ``|``, NOT -> ``& !``. It 
 against ``articles_search.tsv`` (GIN) and ranked by ``ts_rank`` with the title weighted above
 the lead and the lead above the body; the cluster collapse and snippets are the SQLite
 engine's own, so both backends return the same stories for the same archive.
+
+``ts_rank`` reads the whole ``tsvector`` of a row (kilobytes, out of line), so ranking every
+match of a common word costs in proportion to the archive. A relevance search therefore ranks
+the ``RANK_WINDOW`` most recently archived matches (highest ids): all of them when there are
+fewer, which is every query but a few very common words; for those the planner walks the
+archive backwards and stops at the window, so the cost stays the same at any size.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from archiver.search.query import Query, parse_query
 from archiver.store.searchindex import languages
 
 RANK = "ts_rank('{0.0, 0.1, 0.3, 1.0}', s.tsv, q.q)"  # D, C (body), B (lead), A (title)
+#: a relevance search ranks at most this many matches: the most recently archived
+RANK_WINDOW = 10_000
 _TOKEN_RE = re.compile(r'\s*(?:"((?:[^"]|"")*)"|(\()|(\))|(\*)|(:)|([^\s()":*]+))')
 
 
@@ -150,6 +158,18 @@ def _sql(
     return query, from_, where, [tsquery(query.match), *params]
 
 
+def ranked(from_: str, where: str, window: int | None = None) -> str:
+    """The relevance query over ``from_``/``where`` (``_sql``): the ``window`` most recently
+    archived matches, ranked by ``ts_rank``; (id, score) rows, best first."""
+    limit = RANK_WINDOW if window is None else window
+    newest = f"SELECT a.id, q.q {from_}{where} ORDER BY a.id DESC LIMIT {int(limit)}"
+    rank = RANK.replace("q.q", "c.q")
+    return (
+        f"SELECT c.id, -{rank} AS score FROM ({newest}) c"
+        " JOIN articles_search s ON s.rowid = c.id ORDER BY score, c.id"
+    )
+
+
 def _errors(exc: psycopg.Error, raw: bool) -> Exception:
     if isinstance(exc, psycopg.errors.SyntaxError | psycopg.errors.InvalidTextRepresentation):
         hint = "invalid query" if raw else "cannot run this query; try fewer symbols"
@@ -181,7 +201,7 @@ def search(
             if query.is_empty or sort == "newest":
                 sql = f"SELECT a.id, NULL {from_}{where}{newest}"
             else:
-                sql = f"SELECT a.id, -{RANK} AS score {from_}{where} ORDER BY score, a.id"
+                sql = ranked(from_, where)
             rows = engine._collapse(conn, sql, params, query, limit, all_versions)
             texts = engine._texts(conn, [row[0] for row in rows], query)
         except psycopg.Error as exc:
