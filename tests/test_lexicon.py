@@ -79,3 +79,20 @@ def test_prepare_reports_what_it_could_not_convert(tmp_path: Path) -> None:
 def test_the_conversion_child_refuses_a_language_without_a_table(tmp_path: Path) -> None:
     assert lexicon._main(["fi", str(tmp_path / "fi.sqlite3")]) == 1
     assert lexicon._main([]) == 2
+
+
+def test_the_daemon_converts_the_archives_languages_when_it_starts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import logging
+
+    from archiver.poll.daemon import warm_lexicons
+
+    monkeypatch.setenv("ARCHIVER_LEXICON_DIR", str(tmp_path / "lexicon"))
+    assert not lexicon.converted("en")
+    thread = warm_lexicons(["en", "fi", "ja"], logging.getLogger("test"))  # fi, ja: no table
+    assert thread is not None
+    thread.join(timeout=240)
+    assert not thread.is_alive()
+    assert lexicon.converted("en") and not lexicon.converted("fi")
+    assert warm_lexicons(["en"], logging.getLogger("test")) is None  # nothing left to do

@@ -245,3 +245,31 @@ def test_unopenable_archive_is_a_store_error(tmp_path: Path) -> None:
     folder.mkdir()
     with pytest.raises(StoreError, match="cannot open the archive"):
         Store(folder).migrate()
+
+
+def test_bulk_load_uses_index_text_analyzed_elsewhere_only_for_its_own_text(
+    store: Store,
+) -> None:
+    from archiver.store import article_row
+    from archiver.store.searchindex import Analyzed
+
+    rows = [
+        article_row(article(i, language="en"), source="bulk", fetched_url=None, seen_at=NOW)
+        for i in range(3)
+    ]
+
+    def given(row: dict[str, Any], source_title: str) -> Analyzed:
+        source = (source_title, row["lead"], row["body"], row["language"])
+        return Analyzed("marker_title", "", "marker_body", "en", source)
+
+    search = {
+        rows[0]["url"]: given(rows[0], rows[0]["title"]),  # computed from this very text
+        rows[1]["url"]: given(rows[1], "another title"),  # from other text: not used
+    }
+    assert store.add_articles(rows, search=search) == 3
+    indexed = dict(store.conn.execute("SELECT rowid, title FROM articles_search").fetchall())
+    ids = {r[1]: r[0] for r in store.conn.execute("SELECT id, url FROM articles")}
+    assert indexed[ids[rows[0]["url"]]] == "marker_title"
+    assert indexed[ids[rows[1]["url"]]] != "marker_title"
+    assert indexed[ids[rows[2]["url"]]] == indexed[ids[rows[1]["url"]]].replace("1", "2")
+    assert store.held_languages() == ["en"]

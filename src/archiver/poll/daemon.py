@@ -28,6 +28,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC
 from types import FrameType
@@ -51,6 +52,35 @@ from archiver.timeutil import utcnow
 
 STOP_GRACE = 8.0  # seconds the workers get to finish after a stop signal
 CHECKPOINT_EVERY = 600.0
+
+
+def warm_lexicons(held: Sequence[str], logger: logging.Logger) -> threading.Thread | None:
+    """Convert, in the background, the lemma tables of the languages the archive holds that
+    this machine has not converted yet (``search.lexicon.prepare``: one child process at a
+    time), so the first article in such a language is not held up in an extraction worker
+    while its table is built (Turkish: ~15 s). The thread only waits on its child; None when
+    there is nothing to do."""
+    from archiver.search import lexicon
+
+    todo = [lang for lang in held if lang in lexicon.languages() and not lexicon.converted(lang)]
+    if not todo:
+        return None
+
+    def convert() -> None:
+        started = time.monotonic()
+        failed = lexicon.prepare(todo, workers=1)
+        event(
+            logger,
+            "lemma tables converted",
+            level=logging.WARNING if failed else logging.INFO,
+            languages=",".join(sorted(set(todo) - set(failed))),
+            failed=",".join(failed),
+            seconds=round(time.monotonic() - started, 1),
+        )
+
+    thread = threading.Thread(target=convert, name="lexicon", daemon=True)
+    thread.start()
+    return thread
 
 
 class Daemon:
@@ -189,6 +219,7 @@ class Daemon:
     def prepare(self) -> None:
         self.store.migrate()
         self.store.sync_sources(self.config.sources, utcnow())
+        warm_lexicons(self.store.held_languages(), self.logger)
         dropped = repair_tails(self.config.archive.captures)
         if dropped:
             event(

@@ -158,6 +158,11 @@ def build(language: str, dest: Path) -> int:
     return lexiconfile.write(kept(language), dest)
 
 
+def converted(language: str, where: Path | None = None) -> bool:
+    """Whether ``language``'s table is already converted on this machine (in ``where``)."""
+    return _file(language, where or directory()).is_file()
+
+
 def convert(language: str, where: Path) -> Path:
     """The converted file of ``language`` in ``where``, converting it first (in a child
     process, under a lock) if it is not there. Raises OSError when that cannot be done."""

@@ -607,6 +607,10 @@ class Store:
         )
         return {r[0]: (int(r[1]), bool(r[2])) for r in rows}
 
+    def held_languages(self) -> list[str]:
+        """The languages the archive's search index holds articles in (``search_languages``)."""
+        return [lang for lang in searchindex.languages(self.conn) if lang]
+
     def add_articles(
         self,
         rows: Iterable[dict[str, Any]],
