@@ -28,7 +28,7 @@ from archiver.search.snippets import ELLIPSIS, HL_END, HL_START, SNIPPET_TOKENS,
 from archiver.store.readonly import connect_readonly
 from archiver.store.searchindex import INDEX, languages, staleness
 
-__all__ = ["HL_END", "HL_START", "SORTS", "count", "parse_when", "search"]
+__all__ = ["HL_END", "HL_START", "SORTS", "count", "index_warning", "parse_when", "search"]
 
 WEIGHTS = (10.0, 3.0, 1.0)  # bm25 weights of title, lead, body
 SORTS = ("relevance", "newest")
