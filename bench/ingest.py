@@ -38,8 +38,9 @@ DEFAULT_CORPUS = HERE.parent.parent / "shared" / "corpus"
 
 
 def load_pages(corpus: Path, copies: int) -> list[bytes]:
-    """The corpus pages; each further copy gets a paragraph of its own so it is a new story
-    (not an alias of the first), as a backfill of distinct stories would be."""
+    """The corpus pages; each further copy gets a paragraph of its own before ``</body>``, so
+    it is a new capture at a new URL (a new story where the extractor keeps that paragraph,
+    else an alias of the first copy: filed all the same, and counted as archived)."""
     rows = [json.loads(line) for line in (corpus / "manifest.jsonl").open(encoding="utf-8")]
     bodies = [gzip.decompress((corpus / r["html"]).read_bytes()) for r in rows]
     out = list(bodies)
@@ -156,12 +157,27 @@ def archiver(*args: str) -> tuple[float, str, str]:
     return time.perf_counter() - t0, stdout, stderr
 
 
+ARCHIVED = ("new", "revision", "unchanged", "alias")  # a page filed (not skipped or failed)
+
+
 def poll_ms(stderr: str) -> tuple[int, int]:
+    """The poll's own ms and the pages it archived: every ``article`` line filed as new, a
+    revision, unchanged or an alias (a copy whose added paragraph the extractor leaves out
+    of the body is an alias of the first, yet a page fetched, captured, extracted and filed
+    like any other; the poll line's ``new`` alone undercounted ``--copies`` > 1)."""
+    ms = archived = 0
+    found = False
     for line in stderr.splitlines():
-        if line.startswith("{") and '"msg": "poll"' in line:
-            data = json.loads(line)
-            return int(data["ms"]), int(data["new"])
-    raise SystemExit(f"no poll line in: {stderr[-2000:]}")
+        if not line.startswith("{"):
+            continue
+        data = json.loads(line)
+        if data.get("msg") == "article" and data.get("outcome") in ARCHIVED:
+            archived += 1
+        elif data.get("msg") == "poll":
+            ms, found = int(data["ms"]), True
+    if not found:
+        raise SystemExit(f"no poll line in: {stderr[-2000:]}")
+    return ms, archived
 
 
 def main() -> int:

@@ -17,7 +17,7 @@ TEXTS = [
     ("de", "Das Ministerium teilte am Dienstag mit, die Gespräche würden nächste Woche beginnen."),
     ("fr", "Le ministère a indiqué mardi que les négociations reprendraient la semaine prochaine."),
     ("ru", "Министерство сообщило во вторник, что переговоры возобновятся на следующей неделе."),
-    ("tr", "Bakanlık salı günü yaptığı açıklamada görüşmelerin gelecek hafta başlayacağını söyledi."),
+    ("tr", "Bakanlık salı günü görüşmelerin gelecek hafta başlayacağını söyledi."),
     ("ko", "외교부는 화요일 다음 주에 회담이 재개될 것이라고 밝혔다."),
     ("ja", "外務省は火曜日、来週ジュネーブで協議を再開すると発表した。"),
     ("zh", "外交部星期二表示，会谈将于下周在日内瓦恢复。"),
