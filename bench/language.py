@@ -5,7 +5,8 @@ meta: the hint ``extract/language.py`` trusts first) gives three texts from its 
 its title (short), the first 200 characters of its body (medium) and the first 3,000 (long,
 the sample ``language()`` classifies). Every detector installed classifies every text, in one
 run; the memory figure is the RSS a fresh interpreter gains importing it and classifying one
-sentence (measured in a child process per detector).
+sentence (measured in a child process per detector, archiver's page-metadata modules loaded
+before).
 
     .venv/bin/python bench/language.py [--corpus ../shared/corpus] [--limit N]
 
@@ -133,6 +134,7 @@ def memory_mb(name: str) -> float | None:
         "    s = open('/proc/self/status').read()\n"
         "    return int(re.search(r'VmRSS:\\s+(\\d+)', s)[1])\n"
         "import language\n"
+        "import archiver.extract.metadata, archiver.extract.text\n"  # not the detector's
         "before = rss()\n"
         f"language.DETECTORS[{name!r}]()({SAMPLE!r})\n"
         "print((rss() - before) / 1024)\n"
@@ -164,6 +166,7 @@ def main() -> None:
         except ImportError as exc:
             print(f"| {name} | not installed: {exc} |")
             continue
+        detect(SAMPLE)  # a model loaded on first use is loaded before the clock starts
         right: dict[str, list[bool]] = {c: [] for c in classes}
         start = time.process_time()
         for lang, cls, text in samples:
