@@ -10,11 +10,15 @@ The corpus pages (../shared/corpus, read at run time) are served from a local re
   ``extract_workers`` = 0 (extraction in the polling thread, as before), 1 and 2;
 * ``archiver reextract`` of the archive each poll made, with the same worker counts.
 
-Pages/s is pages archived over the command's own work (the poll's ``ms`` log field; the
-reextract run's wall time less the interpreter start-up measured with ``--version``), and
-over the wall clock of the whole command, start-up and worker warm-up included.
+Pages/s is pages archived (every page filed: new, revision, unchanged or alias) over the
+command's own work (the poll's ``ms`` log field; the reextract run's wall time less the
+interpreter start-up measured with ``--version``), and over the wall clock of the whole
+command, start-up and worker warm-up included: ``--copies 4`` (356 pages) keeps the
+forkserver's start-up a small part of the figure. CPU per page is given for the command's
+own process and for all its processes (the extraction forkserver and workers, read from
+/proc), figures a loaded machine does not distort as it does pages/s.
 
-    .venv/bin/python bench/ingest.py [--corpus ../shared/corpus] [--copies 2]
+    .venv/bin/python bench/ingest.py [--corpus ../shared/corpus] [--copies 4] [--workers 0,1,2]
 """
 
 from __future__ import annotations
