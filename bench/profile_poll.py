@@ -3,7 +3,8 @@ every thread (the polling thread and the fetching threads), on the corpus pages 
 ``bench/ingest.py`` serves them, for each source tree given (``--src``; default this
 checkout and ../main/src, the peer before the change), in the same run.
 
-    .venv/bin/python bench/profile_poll.py [--workers 2] [--src src --src ../main/src]
+    .venv/bin/python bench/profile_poll.py [--workers 2] [--copies 4] [--top 0]
+        [--src src --src ../main/src]
 
 One row per tree: CPU ms per article in the polling process (all its threads) for the
 stages that cost it, the process's whole CPU per article, and fsync calls per article.
@@ -22,7 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from ingest import DEFAULT_CORPUS, config, load_pages, start_server  # noqa: E402
+from ingest import ARCHIVED, DEFAULT_CORPUS, config, load_pages, start_server  # noqa: E402
 
 # every thread runs under its own profiler; the stats are merged when the command ends
 RUN = r"""
@@ -85,13 +86,15 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--src", type=Path, action="append")
     parser.add_argument("--limit", type=int, default=0, help="serve only this many pages")
+    parser.add_argument("--copies", type=int, default=1, help="copies of the corpus served")
+    parser.add_argument("--top", type=int, default=0, help="print the N costliest functions")
     args = parser.parse_args()
     if not (args.corpus / "manifest.jsonl").is_file():
         print(f"no corpus at {args.corpus}", file=sys.stderr)
         return 2
     trees = args.src or [HERE.parent / "src", HERE.parent.parent / "main" / "src"]
     trees = [t.resolve() for t in trees if t.is_dir()]
-    pages = load_pages(args.corpus, 1)
+    pages = load_pages(args.corpus, args.copies)
     if args.limit:
         pages = pages[: args.limit]
     server, base = start_server(pages)
@@ -113,8 +116,11 @@ def main() -> int:
                 )
                 if not out.is_file():
                     raise SystemExit(f"no profile from {src}: {done.stderr[-2000:]}")
-                new = done.stderr.count('"outcome": "new"')
+                new = sum(done.stderr.count(f'"outcome": "{o}"') for o in ARCHIVED)
                 rows.append((f"{src} ({n})", new, stage_ms(out, new)))
+                if args.top:
+                    stats = pstats.Stats(str(out))
+                    stats.sort_stats("tottime").print_stats(args.top)
     finally:
         server.kill()
     print(f"{len(pages)} real pages, extract_workers = {args.workers}; ms per article filed")

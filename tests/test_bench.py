@@ -38,7 +38,7 @@ def run(script: str, *args: str) -> str:
 def test_every_bench_script_has_a_smoke_run_here() -> None:
     smoked = {"capture_size.py", "dedup.py", "extract.py", "hostile.py", "poll.py", "search.py"}
     smoked |= {"footprint.py", "heldout.py", "ingest.py", "pg.py", "serve.py"}
-    smoked |= {"search_heldout.py", "profile_poll.py"}
+    smoked |= {"search_heldout.py", "profile_poll.py", "language.py"}
     assert {p.name for p in BENCH.glob("*.py")} == smoked
 
 
@@ -117,6 +117,14 @@ def test_footprint() -> None:
     # this tree against itself; the figures are measured by make bench
     out = run("footprint.py", "--seconds", "3", "--src", str(ROOT / "src"))
     assert re.search(rf"^\| {re.escape(str(ROOT / 'src'))} \| {NUMBER} MB \|", out, re.M), out
+
+
+@pytest.mark.corpus
+@pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus is absent")
+def test_language() -> None:
+    out = run("language.py", "--limit", "6")
+    assert re.search(rf"^\| archiver \| {NUMBER} \(\d+/\d+\) \|", out, re.M), out
+    assert re.search(r"^\| py3langid \| ", out, re.M), out
 
 
 @pytest.mark.slow

@@ -112,7 +112,7 @@ def test_files_are_standard_warc(tmp_path: Path) -> None:
 
 
 def test_revisit_for_unchanged_payload(tmp_path: Path) -> None:
-    body = page(2, size=20000)
+    body = page(2, size=60000)  # compresses to ~3 KB: a revisit record (~0.5 KB) is far less
     later = T0 + timedelta(hours=6)
     with WarcWriter(tmp_path) as writer:
         first = write(writer, "https://example.com/s", body)

@@ -105,6 +105,7 @@ def _same_site(a: str, b: str) -> bool:
     return bool(host_a) and _registrable(host_a) == _registrable(host_b)
 
 
+@lru_cache(maxsize=2048)  # a poll asks for the same link's form several times (~1 ms each)
 def canonical_link(text: str) -> str | None:
     """Canonical form of an absolute http(s) URL, or None when ``text`` is not one."""
     try:

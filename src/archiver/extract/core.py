@@ -14,7 +14,7 @@ from archiver.extract import boilerplate, generic, headline, metadata, siterule
 from archiver.extract.dateline import dateline_reporters, parse_dateline
 from archiver.extract.dates import on_url_day, republished, zone
 from archiver.extract.decode import decode_html
-from archiver.extract.language import language
+from archiver.extract.language import language, page_language
 from archiver.extract.limits import cap_attributes, cap_depth, without_controls
 from archiver.extract.localtime import site_clock
 from archiver.extract.pagedate import htmldate_published, original_url
@@ -128,7 +128,8 @@ def _extract(
         if json_body:
             body, extractor = json_body, "jsonld"
         else:
-            body, extractor = generic.trafilatura_body(doc, url), "generic"
+            body = generic.trafilatura_body(doc, url, page_language(meta, doc))
+            extractor = "generic"
     body = boilerplate.strip(generic.clean(body), rule.name if rule else None)
     if body and title and body[0] == title:
         body = body[1:]

@@ -1,16 +1,21 @@
 """Imported once by the extraction forkserver: loads the extractor and the search analyzer and
 runs them on two small pages, so every worker forks with its parsers, rules, stemmers and
 lazily built tables already made (the first generic extraction in a fresh process costs
-~0.7 s otherwise)."""
+~0.7 s otherwise), the language model among them."""
 
 from __future__ import annotations
 
 import contextlib
 import gc
+import sys
 
-from archiver.errors import ArchiverError
-from archiver.extract.core import extract
-from archiver.store.searchindex import analyzed
+# trafilatura imports py3langid when it is installed (and so numpy, ~12 MB) only to filter
+# by a target language, which archiver never sets: not in the extraction processes
+sys.modules.setdefault("py3langid", None)  # type: ignore[arg-type]
+
+from archiver.errors import ArchiverError  # noqa: E402
+from archiver.extract.core import extract  # noqa: E402
+from archiver.store.searchindex import analyzed  # noqa: E402
 
 PAGES = (
     (
