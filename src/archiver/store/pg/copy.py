@@ -154,10 +154,12 @@ def _index(src: Store, dest: Store, conn: Any, ids: list[int], verbatim: bool) -
         if getattr(dest, "backend", "sqlite") == "postgresql":
             from archiver.store.pg.tsv import tsvector_text
 
-            conn.executemany(
-                "INSERT OR IGNORE INTO articles_search (rowid, title, lead, body, language, tsv)"
-                " VALUES (?, ?, ?, ?, ?, ?::tsvector)",
-                [(*r, tsvector_text(r[1], r[2], r[3])) for r in found],
+            # COPY: these articles were inserted in this very transaction, so none of them
+            # has an index row yet (a batch commits whole, with its progress mark)
+            conn.copy_rows(
+                "articles_search",
+                ("rowid", "title", "lead", "body", "language", "tsv"),
+                ((*r, tsvector_text(r[1], r[2], r[3])) for r in found),
             )
         else:
             conn.executemany(

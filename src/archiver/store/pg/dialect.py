@@ -143,6 +143,18 @@ class Connection:
         result.rowcount = count
         return result
 
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+        """``COPY table (columns) FROM STDIN`` of ``rows`` (text format: each value as its
+        type's input text); returns how many. For new rows only: a row whose key exists
+        fails the whole COPY, as no ``ON CONFLICT`` applies."""
+        count = 0
+        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+        with self.raw.cursor() as cursor, cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+                count += 1
+        return count
+
     @property
     def in_transaction(self) -> bool:
         return self.raw.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
