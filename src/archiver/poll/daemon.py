@@ -69,13 +69,14 @@ def warm_lexicons(held: Sequence[str], logger: logging.Logger) -> threading.Thre
     def convert() -> None:
         started = time.monotonic()
         failed = lexicon.prepare(todo, workers=1)
+        extra = {"failed": ",".join(failed)} if failed else {}
         event(
             logger,
             "lemma tables converted",
             level=logging.WARNING if failed else logging.INFO,
             languages=",".join(sorted(set(todo) - set(failed))),
-            failed=",".join(failed),
             seconds=round(time.monotonic() - started, 1),
+            **extra,
         )
 
     thread = threading.Thread(target=convert, name="lexicon", daemon=True)
